@@ -1,0 +1,224 @@
+"""The one orchestrator: fetch -> parse -> geocode -> claims -> store -> derive -> render.
+
+The daemon (`scheduler.py`), the fleet worker and the CLI call into this module;
+the stages never call each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracker.models import (
+    Article,
+    DerivationRules,
+    IngestResult,
+    Observation,
+    StatusChange,
+)
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import httpx
+
+    from tracker.gazetteer import Gazetteer
+    from tracker.store.base import Store
+
+
+def article_text(article: Article) -> str:
+    """The text that claims are read from: the headline, then the body."""
+    title = article.title.strip()
+    body = article.text.strip()
+    if not body or body.startswith(title) and title:
+        return body or title
+    if not title:
+        return body
+    end = "" if title[-1] in ".!?" else "."
+    return f"{title}{end}\n\n{body}"
+
+
+def rederive(
+    store: Store, place_ids: Iterable[str], now: datetime, rules: DerivationRules
+) -> list[StatusChange]:
+    """Recompute the status and change log of each place; return the newly recorded changes."""
+    from tracker.status import derive
+
+    new: list[StatusChange] = []
+    for place_id in sorted(set(place_ids)):
+        result = derive(
+            place_id, store.observations(place_id), store.overrides(place_id), now, rules
+        )
+        new.extend(store.save_derivation(place_id, result.status, result.changes))
+    return new
+
+
+@dataclass
+class SourceResult:
+    """What one poll of one source did."""
+
+    source: str
+    articles_found: int = 0
+    ingest: IngestResult = field(default_factory=IngestResult)
+    changes: list[StatusChange] = field(default_factory=list)
+    error: str | None = None
+    not_modified: bool = False
+
+
+@dataclass
+class CycleResult:
+    """What one cycle over several sources did."""
+
+    sources: list[SourceResult] = field(default_factory=list)
+    changes: list[StatusChange] = field(default_factory=list)
+    rendered: Any = None
+
+    @property
+    def errors(self) -> list[SourceResult]:
+        """The sources that failed in this cycle."""
+        return [s for s in self.sources if s.error]
+
+
+class Pipeline:
+    """Runs the stages in order over one store, with the extractors built once."""
+
+    def __init__(
+        self,
+        settings: Any,
+        store: Store,
+        gazetteer: Gazetteer | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._gazetteer = gazetteer
+        self._client = client
+        self._geocoder: Any = None
+        self._reader: Any = None
+
+    # -- the parts, built on first use -------------------------------------------------
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer (loaded on first use)."""
+        if self._gazetteer is None:
+            from tracker.gazetteer import Gazetteer
+
+            self._gazetteer = Gazetteer.load(getattr(self.settings, "geodata", None))
+        return self._gazetteer
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client shared by every fetch of this pipeline."""
+        if self._client is None:
+            import httpx
+
+            from tracker import USER_AGENT
+
+            self._client = httpx.Client(headers={"User-Agent": USER_AGENT})
+        return self._client
+
+    def _extractors(self) -> tuple[Any, Any]:
+        if self._geocoder is None:
+            from tracker.extract.claims import ClaimReader
+            from tracker.extract.geocode import Geocoder
+
+            self._geocoder = Geocoder(self.gazetteer)
+            self._reader = ClaimReader(self.gazetteer)
+        return self._geocoder, self._reader
+
+    # -- stages -----------------------------------------------------------------------
+    def extract(self, article: Article, now: datetime) -> list[Observation]:
+        """Geocode the article and read its status claims as observations."""
+        geocoder, reader = self._extractors()
+        text = article_text(article)
+        mentions = geocoder.find_mentions(text)
+        if not any(m.tracked or m.linked_to for m in mentions):
+            return []
+        published = article.published or now
+        claims = reader.read_claims(
+            text, mentions, language=article.language or "en", published=published.date()
+        )
+        return [
+            Observation(
+                place_id=c.place_id,
+                status=c.status,
+                claimant=c.claimant,
+                negated=c.negated,
+                evidence=c.evidence,
+                confidence=c.confidence,
+                observed_at=published,
+                article_url=article.url,
+                title=article.title,
+                outlet=article.outlet,
+            )
+            for c in claims
+        ]
+
+    def ingest(self, articles: Sequence[Article], now: datetime) -> IngestResult:
+        """Extract observations from the articles and append both to the store."""
+        batch = [(a, self.extract(a, now)) for a in articles]
+        if not batch:
+            return IngestResult()
+        return self.store.ingest(batch)
+
+    def rederive(self, place_ids: Iterable[str], now: datetime) -> list[StatusChange]:
+        """Recompute the given places; return the changes that are new."""
+        return rederive(self.store, place_ids, now, self.settings.derivation)
+
+    def poll(self, source: Any, now: datetime) -> SourceResult:
+        """Fetch one source, ingest what is new and re-derive the places it touched."""
+        from tracker.sources import poll_source
+
+        outcome = poll_source(
+            source, self.client, self.store.source_state(source.name), now, self.settings.fetch
+        )
+        result = SourceResult(
+            source=source.name,
+            articles_found=len(outcome.articles),
+            error=outcome.error,
+            not_modified=outcome.not_modified,
+        )
+        if outcome.articles:
+            result.ingest = self.ingest(outcome.articles, now)
+            result.changes = self.rederive(result.ingest.places_touched, now)
+        # Saved after the articles so that a crash in between re-fetches rather than loses.
+        self.store.save_source_state(outcome.state)
+        return result
+
+    def run_cycle(
+        self,
+        now: datetime,
+        sources: Sequence[Any] | None = None,
+        progress: Callable[[SourceResult], None] | None = None,
+        render: bool = True,
+    ) -> CycleResult:
+        """Poll every source once (in order), then render when anything changed."""
+        cycle = CycleResult()
+        for source in self.settings.sources if sources is None else sources:
+            result = self.poll(source, now)
+            cycle.sources.append(result)
+            cycle.changes.extend(result.changes)
+            if progress is not None:
+                progress(result)
+        if render:
+            cycle.rendered = self.render(now)
+        return cycle
+
+    def render(self, now: datetime, out_dir: Path | None = None) -> Any:
+        """Write the map site and exports from the store's current state."""
+        from tracker.render import render_site
+
+        return render_site(
+            Path(out_dir or self.settings.out_dir),
+            self.gazetteer,
+            self.store.statuses(),
+            self.store.changes(),
+            self.store.observations(),
+            now,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client this pipeline opened itself."""
+        if self._client is not None:
+            self._client.close()
