@@ -62,7 +62,8 @@ class SourceConfig:
         if self.kind == "gdelt":
             from tracker.sources.gdelt import build_url
 
-            return build_url(self.query, endpoint=self.url or GDELT_ENDPOINT, timespan=self.timespan)
+            endpoint = self.url or GDELT_ENDPOINT
+            return build_url(self.query, endpoint=endpoint, timespan=self.timespan)
         return self.url
 
 
@@ -155,7 +156,7 @@ _TOP_KEYS = ("db", "out_dir", "geodata", "webhooks", "sources", "fetch", "deriva
 def _check_keys(loc: _Located, table: str, data: Mapping[str, Any], allowed, index: int = 0):
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(key, list(allowed), n=1)
+            close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             allowed_list = ", ".join(allowed)
             raise loc.error(
@@ -243,7 +244,7 @@ def _source(loc: _Located, index: int, data: Any) -> SourceConfig:
             raise loc.error("sources", "url", why, index)
     else:
         if "query" in data:
-            raise loc.error("sources", "query", f"only gdelt sources take a query", index)
+            raise loc.error("sources", "query", "only gdelt sources take a query", index)
         if why := check_url(data.get("url")):
             raise loc.error("sources", "url", why, index)
     return SourceConfig(**data)

@@ -82,6 +82,10 @@ class Mention:
     language: str = ""
     linked_to: str | None = None  # tracked place this mention belongs to (part_of / spatial)
     distance_km: float | None = None
+    # place | country | government ("Baku says") | capital (a capital named as a location)
+    # | dateline ("YEREVAN, May 3 —") | person ("wrestler Lachin ..."); only "place" mentions
+    # are places named in the text (see tracker.extract.geocode.place_mentions).
+    role: str = "place"
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,13 @@ class StatusChange:
     evidence_url: str = ""
     title: str = ""
     contested: bool = False
-    cause: str = "observations"  # observations | override | stale
+    cause: str = "observations"  # observations | override | stale | contest
     observation_ids: tuple[int, ...] = ()
+    # The state after the change: patrol layer and staleness (see docs/derivation.md).
+    patrolled: bool = False
+    stale: bool = False
+    id: int | None = None  # set once recorded by a store
+    superseded: bool = False  # a later-arrived observation no longer supports it
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ _SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 def safe_link(url: str | None) -> str | None:
     """``url`` if it is an absolute http(s) URL fit to be a link target, else None."""
-    if not url or _URL_FORBIDDEN.search(url):
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
+        return None
+    if _URL_FORBIDDEN.search(url):
         return None
     try:
         parts = urlsplit(url)

@@ -1,0 +1,284 @@
+"""Claim reading, one table per phenomenon. Sentences are synthetic (written for these
+tests); each row: text, expected {(place name, status)} and, where it matters, claimant
+and negation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.claims_support import AliasFinder, PlaceTable
+from tracker.errors import InputError
+from tracker.extract.claims import ClaimReader
+from tracker.models import Claim, Status
+
+READER = ClaimReader(PlaceTable())
+FINDER = AliasFinder()
+
+
+def read(text: str, language: str = "en", published: date | None = date(2024, 5, 1)) -> list[Claim]:
+    return READER.read_claims(
+        text, FINDER.find_mentions(text), language=language, published=published
+    )
+
+
+def pairs(text: str, **kw) -> set[tuple[str, str]]:
+    return {(c.name, c.status.value) for c in read(text, **kw)}
+
+
+BASIC = [
+    ("Protesters have blocked the Lachin corridor since Monday.", {("Lachin Corridor", "blocked")}),
+    ("The Torkham crossing reopened on Tuesday morning.", {("Torkham crossing", "open")}),
+    (
+        "Georgia closed the Upper Lars checkpoint because of heavy snow.",
+        {("Upper Lars crossing", "closed")},
+    ),
+    (
+        "Russian peacekeepers patrol the Lachin corridor around the clock.",
+        {("Lachin Corridor", "patrolled")},
+    ),
+    (
+        "The Kerch bridge is closed to trucks until further notice.",
+        {("Kerch Bridge", "restricted")},
+    ),
+    (
+        "Traffic on the Georgian Military Road is moving normally again.",
+        {("Georgian Military Road", "open")},
+    ),
+    (
+        "Several shipping lines have suspended transits through the Strait of Hormuz.",
+        {("Strait of Hormuz", "restricted")},
+    ),
+    (
+        "The Hakari bridge is shut because of the blockade by activists.",
+        {("Hakari Bridge", "blocked")},
+    ),
+    (
+        "The Rafah crossing was opened for four hours for wounded civilians.",
+        {("Rafah crossing", "restricted")},
+    ),
+    ("Vessels resumed transits through the Suez Canal after the storm.", {("Suez Canal", "open")}),
+]
+
+ATTRIBUTION = [
+    ("Baku says that the Lachin road is open to all traffic.", "Lachin Corridor", "open", "Baku"),
+    (
+        "According to the ICRC, the Lachin corridor remains blocked.",
+        "Lachin Corridor",
+        "blocked",
+        "ICRC",
+    ),
+    (
+        "The Torkham crossing has been closed since dawn, Pakistan's Interior Ministry said.",
+        "Torkham crossing",
+        "closed",
+        "Pakistani Interior Ministry",
+    ),
+    (
+        "Armenia's Foreign Ministry said the Lachin corridor is blocked.",
+        "Lachin Corridor",
+        "blocked",
+        "Armenian Foreign Ministry",
+    ),
+    ("The Kerch bridge was closed on Monday.", "Kerch Bridge", "closed", "reporter"),
+    (
+        "State television quoted a navy commander as saying the Strait of Hormuz is under full "
+        "control of the navy.",
+        "Strait of Hormuz",
+        "patrolled",
+        "navy commander",
+    ),
+]
+
+NEGATION = [
+    (
+        "Officials insisted the Upper Lars checkpoint has not been closed.",
+        "Upper Lars crossing",
+        "closed",
+        True,
+    ),
+    (
+        "Baku called reports of a blockade of the Lachin corridor groundless.",
+        "Lachin Corridor",
+        "blocked",
+        True,
+    ),
+    ("The Lachin corridor is blocked, local residents said.", "Lachin Corridor", "blocked", False),
+]
+
+NO_CLAIM = [
+    # modality, threats, attempts, conditions
+    "Protesters threatened to block the Torkham crossing on Friday.",
+    "The Lachin corridor could be closed if tensions rise.",
+    "Demonstrators tried to block the Rafah crossing but were dispersed.",
+    "The government plans to open a second lane on the Kerch bridge next year.",
+    "Under the deal, peacekeepers shall control the Lachin corridor.",
+    # background tense
+    "The Upper Lars checkpoint was closed in 2021 during a dispute.",
+    # distractors
+    "Senators blocked a bill on funding for the Suez Canal authority.",
+    "Ministers held a closed-door meeting about the Georgian Military Road.",
+    "Soldiers opened fire near the Rafah crossing.",
+    # no status at all
+    "The Lachin corridor is the only road between Armenia and Karabakh.",
+]
+
+TENSE = [
+    (
+        "The Rafah crossing reopened on Sunday after being closed for a week.",
+        {("Rafah crossing", "open")},
+    ),
+    ("The blockade of the Lachin corridor was lifted on Friday.", {("Lachin Corridor", "open")}),
+    (
+        "The Torkham crossing was closed in 2019 and has stayed open since 2020.",
+        {("Torkham crossing", "open")},
+    ),
+]
+
+CALLS = [
+    ("The EU urged Baku to unblock the Lachin corridor.", {("Lachin Corridor", "blocked")}),
+    (
+        "Moscow expects that the Lachin corridor will soon be unblocked.",
+        {("Lachin Corridor", "blocked")},
+    ),
+    ("The government plans to reopen the Kerch bridge next year.", {("Kerch Bridge", "closed")}),
+    (
+        "Mediators called on both sides to let traffic resume on the Lachin road.",
+        {("Lachin Corridor", "blocked")},
+    ),
+]
+
+COREFERENCE = [
+    (
+        "Activists camped on the Lachin corridor overnight. By morning the road was blocked.",
+        {("Lachin Corridor", "blocked")},
+    ),
+    (
+        "Officials inspected the Kerch bridge on Monday. The bridge reopened at noon.",
+        {("Kerch Bridge", "open")},
+    ),
+    (
+        "The Torkham crossing handles most trade with Pakistan. Trucks pass through it again.",
+        {("Torkham crossing", "open")},
+    ),
+    (
+        "The Hakari bridge matters to nearby villages, yet now it is closed.",
+        {("Hakari Bridge", "closed")},
+    ),
+]
+
+SEVERAL = [
+    (
+        "Russian peacekeepers are stationed along the Lachin corridor, which protesters have "
+        "blocked since December.",
+        {("Lachin Corridor", "patrolled"), ("Lachin Corridor", "blocked")},
+    ),
+    (
+        "Operations restarted at Odesa and Chornomorsk on Monday.",
+        {("Port of Odesa", "open"), ("Port of Chornomorsk", "open")},
+    ),
+    (
+        "Baku says the Lachin road is open. Yerevan says the Lachin corridor is blocked.",
+        {("Lachin Corridor", "open"), ("Lachin Corridor", "blocked")},
+    ),
+    (
+        "The Kerch bridge reopened, while the Upper Lars checkpoint stayed closed.",
+        {("Kerch Bridge", "open"), ("Upper Lars crossing", "closed")},
+    ),
+]
+
+PLACES = [
+    # a corridor's checkpoint carries the corridor's status; a town does not
+    (
+        "Azerbaijan installed a checkpoint at the Kornidzor checkpoint area.",
+        {("Lachin Corridor", "patrolled")},
+    ),
+    ("Buses from Goris were blocked by protesters.", set()),
+    # the place after "to" / "into" is a destination, not the subject
+    ("Convoys to Gaza have been blocked for days.", set()),
+    # "Upper Lars checkpoint" is the crossing's own name, not a sign of control
+    ("Cars are moving again through the Upper Lars checkpoint.", {("Upper Lars crossing", "open")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", BASIC)
+def test_status_cues(text, expected):
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize("text, place, status, claimant", ATTRIBUTION)
+def test_attribution(text, place, status, claimant):
+    claims = [c for c in read(text) if c.name == place and c.status.value == status]
+    assert [c.claimant for c in claims] == [claimant]
+
+
+@pytest.mark.parametrize("text, place, status, negated", NEGATION)
+def test_negation(text, place, status, negated):
+    claims = [c for c in read(text) if c.name == place and c.status.value == status]
+    assert claims and all(c.negated is negated for c in claims)
+
+
+@pytest.mark.parametrize("text", NO_CLAIM)
+def test_no_claim(text):
+    assert read(text) == []
+
+
+@pytest.mark.parametrize("text, expected", TENSE)
+def test_tense(text, expected):
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", CALLS)
+def test_calls_presuppose_the_current_state(text, expected):
+    claims = read(text)
+    assert {(c.name, c.status.value) for c in claims} == expected
+    assert not any(c.negated for c in claims)
+
+
+@pytest.mark.parametrize("text, expected", COREFERENCE)
+def test_coreference(text, expected):
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", SEVERAL)
+def test_several_claims(text, expected):
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", PLACES)
+def test_which_place(text, expected):
+    assert pairs(text) == expected
+
+
+def test_disagreement_keeps_each_claimant():
+    text = "Baku says the Lachin road is open. Yerevan says the Lachin corridor is blocked."
+    got = {(c.status, c.claimant) for c in read(text)}
+    assert got == {(Status.OPEN, "Baku"), (Status.BLOCKED, "Yerevan")}
+
+
+def test_evidence_is_the_sentence_with_offsets():
+    text = "Heavy rain fell. The Torkham crossing closed at noon. Talks went on."
+    (claim,) = read(text)
+    assert text[claim.start : claim.end] == claim.evidence == "The Torkham crossing closed at noon."
+    assert 0 < claim.confidence <= 1
+
+
+def test_background_year_depends_on_publication_date():
+    text = "The Kerch bridge was closed in 2024 for repairs."
+    assert pairs(text, published=date(2026, 1, 1)) == set()
+    assert pairs(text, published=date(2024, 6, 1)) == {("Kerch Bridge", "closed")}
+
+
+def test_no_mentions_no_claims():
+    assert READER.read_claims("The road is blocked.", []) == []
+
+
+def test_unknown_language_is_a_clear_error():
+    with pytest.raises(InputError, match="no claim lexicon for language 'xx'"):
+        READER.read_claims("text", [], language="xx")
+
+
+def test_language_tags_are_normalised():
+    text = "Protesters blocked the Lachin corridor."
+    assert pairs(text, language="en-GB") == {("Lachin Corridor", "blocked")}

@@ -1,0 +1,140 @@
+"""Who asserts a claim: the outlet itself ("reporter") or the source it attributes the
+claim to, found from the reporting verbs and "according to" phrases of a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.extract.cues import Lexicon
+
+REPORTER = "reporter"
+UNNAMED = "unnamed source"
+
+_TOKEN = re.compile(r"[\w'’.&-]+|[^\w\s]")
+_RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,\s*$", re.IGNORECASE)
+_FORWARD_END = re.compile(r"[,;:.!?()\"“”]|\s(?:that|who|which|as|and said)\s", re.UNICODE)
+
+
+def speaker_before(text: str, start: int, end: int, lex: Lexicon) -> str:
+    """The noun phrase that ends right before ``end`` (a reporting verb's subject), or ""."""
+    tokens = _TOKEN.findall(text[start:end])
+    while tokens and tokens[-1].lower() in lex.verb_adverbs:
+        tokens.pop()
+    picked: list[str] = []
+    for tok in reversed(tokens):
+        low = tok.lower()
+        if low in lex.determiners:
+            break
+        if (
+            tok[:1].isupper()
+            or low in lex.claimant_nouns
+            or low.endswith(("'s", "’s", "s'", "s’"))
+            or (low in lex.connectors and picked)
+            or (low.rstrip("s").rstrip("'’") in lex.claimant_nouns)
+        ):
+            picked.append(tok)
+            if len(picked) >= 9:
+                break
+            continue
+        break
+    while picked and picked[-1].lower() in lex.connectors:
+        picked.pop()
+    return " ".join(reversed(picked))
+
+
+def speaker_after(text: str, start: int, end: int) -> str:
+    """The phrase that starts at ``start`` (after "according to", "said"), up to a comma."""
+    m = _FORWARD_END.search(text, start, end)
+    stop = m.start() if m else end
+    words = text[start:stop].split()
+    return " ".join(words[:9])
+
+
+def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
+    """A short canonical form: "Armenia's Foreign Ministry" -> "Armenian Foreign Ministry"."""
+    name = raw.strip().strip("\"'“”‘’«»").strip(" ,.;:")
+    if not name:
+        return ""
+    words = name.split()
+    while words and words[0].lower() in lex.determiners:
+        words.pop(0)
+    name = " ".join(words)
+    if lex.time_phrase is not None:
+        name = lex.time_phrase.sub("", name).strip()
+    if lex.roles is not None:
+        name = lex.roles.sub("", name).strip()
+    name = name.split(", ")[0].strip()
+    low = name.lower()
+    if not name or (lex.self_reference is not None and lex.self_reference.match(low)):
+        return REPORTER
+    if outlet and low == outlet.strip().lower():
+        return REPORTER
+    if low in lex.claimant_pronouns:
+        return ""
+    for country, adjective in lex.demonyms.items():
+        for form in (country, country.removeprefix("the ")):
+            if low == form:
+                return f"{adjective} government"
+            for sep in ("'s ", "’s ", "' ", "’ "):
+                if low.startswith(form + sep):
+                    return f"{adjective} {name[len(form) + len(sep) :]}"
+    return re.sub(r"['’]s?$", "", name)
+
+
+class Attributor:
+    """Finds the claimant of a cue inside its sentence; remembers the last named speaker
+    so that "he said" in a later sentence points back to it."""
+
+    def __init__(self, text: str, lex: Lexicon, outlet: str = "") -> None:
+        self.text = text
+        self.lex = lex
+        self.outlet = outlet
+        self.last_named = ""
+
+    def claimant(self, sent_start: int, sent_end: int, cue_start: int) -> str:
+        """The claimant of the cue at ``cue_start``: "reporter" or a normalised source."""
+        text, lex = self.text, self.lex
+        if lex.quoted_re is not None:
+            q = lex.quoted_re.search(text, sent_start, sent_end)
+            if q:
+                return self._named(q.group(1))
+        verbs = list(lex.speech_re.finditer(text, sent_start, sent_end))
+        before = [v for v in verbs if v.end() <= cue_start]
+        for verb in reversed(before):
+            who = self._subject(sent_start, verb)
+            if who:
+                return who
+        after = [v for v in verbs if v.start() >= cue_start]
+        for verb in after:
+            who = self._subject(cue_start, verb) or self._named(
+                speaker_after(text, verb.end(), sent_end)
+            )
+            if who:
+                return who
+        acc = lex.according_re.search(text, sent_start, sent_end)
+        if acc:
+            who = self._named(speaker_after(text, acc.end(), sent_end))
+            if who:
+                return who
+        return REPORTER
+
+    def _subject(self, floor: int, verb: re.Match[str]) -> str:
+        raw = speaker_before(self.text, floor, verb.start(), self.lex)
+        if not raw:
+            # "X, who speaks for Y, said": skip the relative clause back to X.
+            rel = _RELATIVE.search(self.text, floor, verb.start())
+            if rel:
+                raw = speaker_before(self.text, floor, rel.start(), self.lex)
+        if not raw:
+            prefix = self.text[floor : verb.start()].rstrip().lower()
+            pronoun = prefix.rsplit(None, 1)[-1] if prefix.split() else ""
+            if pronoun in self.lex.claimant_pronouns:
+                return self.last_named or UNNAMED
+            return ""
+        return self._named(raw)
+
+    def _named(self, raw: str) -> str:
+        name = normalise_claimant(raw, self.lex, self.outlet)
+        if name and name != REPORTER:
+            self.last_named = name
+        return name

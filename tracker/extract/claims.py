@@ -1,0 +1,453 @@
+"""Status claims: who says what about which tracked place, read sentence by sentence.
+
+A claim is a status cue (lexicon data, per language) bound to a tracked place in the
+same clause, read through negation, modality, calls, background tense and
+attribution. The reader never imports the geocoder: it takes mentions as input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from tracker.extract.claimants import Attributor
+from tracker.extract.cues import Cue, Lexicon, load_lexicon
+from tracker.extract.sentences import split_clauses, split_sentences
+from tracker.models import Claim, Mention, Place, Status
+
+# Non-tracked mentions whose status is their tracked place's (a bridge or checkpoint on a
+# corridor); a town near a corridor does not carry the corridor's status.
+LINKABLE_KINDS = frozenset(
+    {"bridge", "checkpoint", "crossing", "border_crossing", "tunnel", "pass", "gate", "terminal"}
+)
+# Mention roles that name a place (not a government, a dateline or a person).
+PLACE_ROLES = frozenset({"place", ""})
+
+_WORD = re.compile(r"\w[\w'’-]*")
+# Quotes inside a phrase ('assumed "operational control"') must not hide it from a cue;
+# replacing them keeps every offset.
+_QUOTES_TO_SPACE = str.maketrans({q: " " for q in '"“”«»„'})
+_YEAR_CAP = 2100
+
+
+class PlaceLookup(Protocol):
+    """The part of the gazetteer the reader needs."""
+
+    def get(self, place_id: str) -> Place: ...
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A span in the text that stands for a tracked place: a mention or an anaphor."""
+
+    start: int
+    end: int
+    place_id: str
+    name: str
+    kind: str
+    weight: float
+
+
+class ClaimReader:
+    """Reads status claims from a text given the place mentions found in it."""
+
+    def __init__(self, gazetteer: PlaceLookup | None = None) -> None:
+        self.gazetteer = gazetteer
+
+    def read_claims(
+        self,
+        text: str,
+        mentions: Sequence[Mention],
+        *,
+        language: str = "en",
+        published: date | None = None,
+        outlet: str = "",
+    ) -> list[Claim]:
+        """Every status claim about a tracked place in ``text``, in text order."""
+        lex = load_lexicon(language)
+        targets = self._targets(text, mentions, lex)
+        if not targets:
+            return []
+        cue_matches = list(lex.cue_re.finditer(text.translate(_QUOTES_TO_SPACE)))
+        if not any(lex.cue_at(m).status for m in cue_matches):
+            return []
+        attributor = Attributor(text, lex, outlet)
+        spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
+        found: dict[tuple[str, Status, str, bool], Claim] = {}
+        sentences = split_sentences(text, lex.abbreviations)
+        ci = 0
+        for s_start, s_end in sentences:
+            in_sentence = []
+            while ci < len(cue_matches) and cue_matches[ci].start() < s_end:
+                if cue_matches[ci].start() >= s_start:
+                    in_sentence.append(cue_matches[ci])
+                ci += 1
+            if not in_sentence:
+                continue
+            for c_start, c_end in split_clauses(text, s_start, s_end, lex.clause_breaks):
+                clause_targets = [t for t in targets if c_start <= t.start < c_end]
+                if not clause_targets:
+                    continue
+                for m in in_sentence:
+                    if not c_start <= m.start() < c_end:
+                        continue
+                    clause_cues = [
+                        (x.start(), x.end()) for x in in_sentence if c_start <= x.start() < c_end
+                    ]
+                    for claim in self._read_cue(
+                        text,
+                        m,
+                        lex,
+                        clause_targets,
+                        (s_start, s_end),
+                        (c_start, c_end),
+                        spans,
+                        attributor,
+                        published,
+                        clause_cues,
+                    ):
+                        key = (claim.place_id, claim.status, claim.claimant, claim.negated)
+                        if key not in found or found[key].confidence < claim.confidence:
+                            found[key] = claim
+        return sorted(found.values(), key=lambda c: (c.start, c.place_id, c.status.value))
+
+    # ------------------------------------------------------------------ targets
+
+    def _targets(self, text: str, mentions: Sequence[Mention], lex: Lexicon) -> list[_Target]:
+        targets = []
+        for m in mentions:
+            if (getattr(m, "role", "place") or "") not in PLACE_ROLES:
+                continue
+            if m.tracked:
+                targets.append(_Target(m.start, m.end, m.place_id, m.name, m.kind, 1.0))
+            elif m.linked_to and m.kind in LINKABLE_KINDS:
+                place = self._place(m.linked_to)
+                name = place.name if place else m.linked_to
+                kind = place.kind if place else m.kind
+                targets.append(_Target(m.start, m.end, m.linked_to, name, kind, 1.0))
+        targets.sort(key=lambda t: t.start)
+        taken = [(t.start, t.end) for t in targets]
+        refs = self._anaphors(text, lex, targets, taken)
+        return sorted(targets + refs, key=lambda t: t.start)
+
+    def _place(self, place_id: str) -> Place | None:
+        if self.gazetteer is None:
+            return None
+        try:
+            return self.gazetteer.get(place_id)
+        except Exception:  # an unknown link target must not lose the claim of others
+            return None
+
+    def _anaphors(
+        self, text: str, lex: Lexicon, targets: list[_Target], taken: list[tuple[int, int]]
+    ) -> list[_Target]:
+        """ "the road" -> the last place of a compatible kind; "it" -> the sentence topic."""
+        if not targets:
+            return []
+        refs: list[_Target] = []
+
+        def overlaps(a: int, b: int) -> bool:
+            return any(s < b and a < e for s, e in taken)
+
+        if lex.anaphor_re is not None:
+            for m in lex.anaphor_re.finditer(text, targets[0].end):
+                if overlaps(m.start(), m.end()):
+                    continue
+                kinds = lex.anaphor_heads.get(m.group("head").lower(), frozenset())
+                antecedent = next(
+                    (t for t in reversed(targets) if t.end <= m.start() and t.kind in kinds),
+                    None,
+                )
+                if antecedent:
+                    refs.append(
+                        _Target(
+                            m.start(),
+                            m.end(),
+                            antecedent.place_id,
+                            antecedent.name,
+                            antecedent.kind,
+                            0.85,
+                        )
+                    )
+        if lex.pronoun_re is not None:
+            sentences = split_sentences(text, lex.abbreviations)
+            for m in lex.pronoun_re.finditer(text, targets[0].end):
+                group = "a" if m.group("a") else "b"
+                start, end = m.start(group), m.end(group)
+                sent_start = next((s for s, e in sentences if s <= start < e), 0)
+                # The topic: the first place of this sentence, else the last one before it.
+                in_sent = [t for t in targets if sent_start <= t.start < start]
+                antecedent = (
+                    in_sent[0]
+                    if in_sent
+                    else next((t for t in reversed(targets + refs) if t.end <= sent_start), None)
+                )
+                if antecedent:
+                    refs.append(
+                        _Target(
+                            start, end, antecedent.place_id, antecedent.name, antecedent.kind, 0.75
+                        )
+                    )
+        return refs
+
+    # ------------------------------------------------------------------ one cue
+
+    def _read_cue(
+        self,
+        text: str,
+        m: re.Match[str],
+        lex: Lexicon,
+        targets: list[_Target],
+        sentence: tuple[int, int],
+        clause: tuple[int, int],
+        mention_spans: list[tuple[int, int]],
+        attributor: Attributor,
+        published: date | None,
+        clause_cues: list[tuple[int, int]],
+    ) -> list[Claim]:
+        cue = lex.cue_at(m)
+        if cue.status is None:
+            return []
+        bound = _bind(text, m.start(), m.end(), targets, lex)
+        if not bound:
+            return []
+        reading = _read_context(
+            text, m, cue, lex, sentence, clause, published, mention_spans, clause_cues
+        )
+        if reading is None:
+            return []
+        status, negated, hedge = reading
+        claimant = attributor.claimant(sentence[0], sentence[1], m.start())
+        claims = []
+        for target, gap in bound:
+            if target.kind in cue.except_kinds:
+                continue
+            confidence = cue.weight * hedge * target.weight * max(0.5, 1.0 - 0.03 * gap)
+            claims.append(
+                Claim(
+                    place_id=target.place_id,
+                    name=target.name,
+                    status=status,
+                    claimant=claimant,
+                    negated=negated,
+                    evidence=text[sentence[0] : sentence[1]],
+                    start=sentence[0],
+                    end=sentence[1],
+                    confidence=round(min(1.0, confidence), 3),
+                )
+            )
+        return claims
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+# Places too large to take a status from a cue more than a few words away.
+TIGHT_KINDS = {"region": 4, "country": 2, "sea": 4}
+# A comma-delimited aside ("the road, Karabakh's only link, is ...") or brackets.
+_ASIDE = re.compile(r",[^,;]{0,120}?,|\([^()]{0,160}\)")
+_NEW_NP = re.compile(r"\b(?:the|a|an)\s+\w", re.IGNORECASE)
+_LIST_JOINT = re.compile(r"\s*(?:,\s*)?(?:and|or|as well as|и|или)\s+|\s*,\s*", re.IGNORECASE)
+_AND = re.compile(r"\b(?:and|or|as well as|и|или)\b", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"\w+ed")  # one adjective-like word: "besieged", "closed"
+_ATTRIBUTIVE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"^['’]s?\b")
+_DISPREFERRED = 3  # extra words charged to the less likely side of a cue
+
+
+def _bind(
+    text: str, cue_start: int, cue_end: int, targets: list[_Target], lex: Lexicon
+) -> list[tuple[_Target, int]]:
+    """The targets a cue speaks of: the nearest one in its clause (preferring the subject
+    of a passive cue and the object of an active one), plus any listed with it."""
+    destination = lex.words.get("destination")
+    foreign = lex.words.get("foreign_object")
+    passive_re = lex.words.get("passive")
+    passive = bool(passive_re and passive_re.search(text[max(0, cue_start - 40) : cue_start]))
+    # "the besieged enclave": an attributive cue speaks of the noun right after it.
+    cue_text = text[cue_start:cue_end]
+    attributive = bool(
+        _PARTICIPLE.fullmatch(cue_text)
+        and _ATTRIBUTIVE.search(text[max(0, cue_start - 6) : cue_start])
+    )
+    best: tuple[int, int, int] | None = None  # (score, gap, index)
+    for i, t in enumerate(targets):
+        if attributive and not (t.end > cue_start and t.start - cue_end <= 30):
+            continue
+        if t.end <= cue_start:
+            between = _ASIDE.sub(" ", text[t.end : cue_start])
+            if _NEW_NP.search(between) or _POSSESSIVE.match(text[t.end : t.end + 3]):
+                continue  # another noun phrase is the subject of the cue
+            if _is_destination(text, t.start, destination, lex):
+                continue
+            gap = len(_words(between))
+            score = gap + (0 if passive else _DISPREFERRED)
+        elif t.start >= cue_end:
+            between = _ASIDE.sub(" ", text[cue_end : t.start])
+            if _is_destination(text, t.start, destination, lex):
+                continue
+            if foreign is not None and foreign.search(between):
+                continue
+            gap = len(_words(between))
+            score = gap + (_DISPREFERRED if passive else 0)
+        else:
+            gap = score = 0  # the cue is inside the mention ("Lachin border checkpoint")
+        if gap > TIGHT_KINDS.get(t.kind, lex.max_gap):
+            continue
+        if best is None or score < best[0]:
+            best = (score, gap, i)
+    if best is None:
+        return []
+    _, gap, i = best
+    chosen = [(targets[i], gap)] + [(targets[j], gap) for j in _listed_with(text, targets, i)]
+    seen: set[str] = set()
+    unique = []
+    for t, g in chosen:
+        if t.place_id not in seen:
+            seen.add(t.place_id)
+            unique.append((t, g))
+    return unique
+
+
+def _is_destination(
+    text: str, start: int, destination: re.Pattern[str] | None, lex: Lexicon
+) -> bool:
+    """True when the place follows "to", "from", "into": an end point, not the subject."""
+    if destination is None:
+        return False
+    before = text[max(0, start - 40) : start]
+    m = destination.search(before)
+    if not m:
+        return False
+    head = _words(before[: m.start()])
+    return not (head and head[-1].lower() in lex.destination_ok_after)
+
+
+def _listed_with(text: str, targets: list[_Target], i: int) -> list[int]:
+    """Indexes of the targets in the same list as target ``i`` ("A, B and C")."""
+    lo = hi = i
+    while lo > 0 and _LIST_JOINT.fullmatch(text[targets[lo - 1].end : targets[lo].start]):
+        lo -= 1
+    while hi + 1 < len(targets) and _LIST_JOINT.fullmatch(
+        text[targets[hi].end : targets[hi + 1].start]
+    ):
+        hi += 1
+    # A list ends at its "and"/"or"; commas alone make an apposition
+    # ("the corridor, Karabakh's lifeline"), not a list.
+    first = lo
+    for k in range(lo, hi):
+        if _AND.search(text[targets[k].end : targets[k + 1].start]):
+            if first <= i <= k + 1:
+                return [j for j in range(first, k + 2) if j != i]
+            first = k + 1
+    return []
+
+
+def _last_words(text: str, start: int, end: int, n: int) -> str:
+    words = _words(text[start:end])
+    return " ".join(words[-n:]) if n else ""
+
+
+def _read_context(
+    text: str,
+    m: re.Match[str],
+    cue: Cue,
+    lex: Lexicon,
+    sentence: tuple[int, int],
+    clause: tuple[int, int],
+    published: date | None,
+    mention_spans: list[tuple[int, int]],
+    clause_cues: list[tuple[int, int]],
+) -> tuple[Status, bool, float] | None:
+    """Status, negation and a confidence factor for a cue in context; None: no claim."""
+    w, win = lex.words, lex.windows
+    c_start, c_end = clause
+    before_clause = text[c_start : m.start()]
+    clause_text = text[c_start:c_end]
+    status = cue.status
+    assert status is not None
+    hedge = 1.0
+
+    def near(key: str, n_key: str, default: int, floor: int = c_start) -> bool:
+        pat = w.get(key)
+        if pat is None:
+            return False
+        return bool(pat.search(_last_words(text, floor, m.start(), win.get(n_key, default))))
+
+    if near("suppress", "suppress_window", 4):
+        return None
+    if (bg := w.get("background")) and bg.search(before_clause):
+        return None
+    if _background_year(text, clause, m, clause_cues, w, published):
+        return None
+
+    is_noun = bool((nf := w.get("noun_form")) and nf.match(m.group().strip()))
+    presupposed = cue.call_status or cue.modal_status
+    if presupposed and near("call", "call_window", 14, floor=sentence[0]):
+        return (cue.call_status or cue.modal_status), False, 0.8  # type: ignore[return-value]
+    if not cue.modal_ok:
+        hedged = (
+            near("modal_noun", "modal_noun_window", 3)
+            if is_noun
+            else (
+                near("modal_verb", "modal_window", 5) or near("modal_noun", "modal_noun_window", 2)
+            )
+        )
+        inner = " ".join(_words(m.group())[:-1])  # "peacekeepers shall control"
+        if inner and (mv := w.get("modal_verb")) and mv.search(inner):
+            hedged = True
+        if hedged:
+            if cue.modal_status:
+                return cue.modal_status, False, 0.75
+            return None
+
+    negated = near("negation", "negation_window", 3)
+    if (den := w.get("denial")) and den.search(clause_text):
+        negated = True
+        hedge *= 0.9
+    if cue.restrictable and status in (Status.OPEN, Status.CLOSED):
+        qual = w.get("qualifier")
+        if qual is not None:
+            # A qualifier of a superseded state ("after being open only for aid") is not
+            # a qualifier of this cue.
+            bg_at = bg.search(clause_text) if (bg := w.get("background")) else None
+            q_end = (
+                c_start + bg_at.start() if bg_at and bg_at.start() > m.end() - c_start else c_end
+            )
+            for q in qual.finditer(text, c_start, q_end):
+                if not any(s <= q.start() < e for s, e in mention_spans):
+                    status = Status.RESTRICTED
+                    break
+    return status, negated, hedge
+
+
+def _background_year(
+    text: str,
+    clause: tuple[int, int],
+    m: re.Match[str],
+    clause_cues: list[tuple[int, int]],
+    w: dict[str, re.Pattern[str]],
+    published: date | None,
+) -> bool:
+    """A past year told in the clause ("closed in 2021") dates the cue nearest to it,
+    unless words like "still" keep that state current."""
+    pat = w.get("background_year")
+    if pat is None:
+        return False
+    ongoing = w.get("ongoing")
+    for ym in pat.finditer(text, *clause):
+        year = int(ym.group(1))
+        if year >= _YEAR_CAP or (published is not None and year >= published.year):
+            continue
+        nearest = min(clause_cues, key=lambda c: min(abs(c[0] - ym.end()), abs(ym.start() - c[1])))
+        if nearest != (m.start(), m.end()):
+            continue
+        lo, hi = sorted((ym.start(), m.start()))
+        if ongoing is not None and ongoing.search(text, lo, hi):
+            continue
+        return True
+    return False

@@ -1,0 +1,194 @@
+"""Claim lexicons: load a language's cue table (``lexicon/<lang>.toml``) and compile it.
+
+A language is data: its status cues, modality and negation words, anaphora heads and
+claimant patterns. Adding a language means adding one TOML file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from tracker.errors import InputError
+from tracker.models import Status
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+FLAGS = re.IGNORECASE | re.UNICODE
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One status cue of a lexicon: what it asserts and how modality changes it."""
+
+    index: int
+    pattern: str
+    status: Status | None  # None: a distractor that only consumes its words
+    form: str = "verb"
+    weight: float = 0.7
+    modal_status: Status | None = None
+    call_status: Status | None = None
+    modal_ok: bool = False
+    except_kinds: frozenset[str] = frozenset()
+    restrictable: bool = False
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A compiled claim lexicon for one language."""
+
+    language: str
+    cues: tuple[Cue, ...]
+    cue_re: re.Pattern[str]  # one alternation, group ``c<index>`` per cue
+    abbreviations: frozenset[str]
+    clause_breaks: re.Pattern[str]
+    words: dict[str, re.Pattern[str]]
+    windows: dict[str, int]
+    max_gap: int
+    anaphor_re: re.Pattern[str] | None
+    anaphor_heads: dict[str, frozenset[str]]
+    pronouns: frozenset[str]
+    pronoun_re: re.Pattern[str] | None
+    destination_ok_after: frozenset[str]
+    speech_re: re.Pattern[str]
+    according_re: re.Pattern[str]
+    quoted_re: re.Pattern[str] | None
+    claimant_nouns: frozenset[str]
+    connectors: frozenset[str]
+    determiners: frozenset[str]
+    claimant_pronouns: frozenset[str]
+    self_reference: re.Pattern[str] | None
+    roles: re.Pattern[str] | None
+    time_phrase: re.Pattern[str] | None
+    verb_adverbs: frozenset[str]
+    demonyms: dict[str, str] = field(default_factory=dict)
+
+    def cue_at(self, match: re.Match[str]) -> Cue:
+        """The cue whose group matched."""
+        return self.cues[int(match.lastgroup[1:])]  # type: ignore[index]
+
+
+def available_languages() -> list[str]:
+    """Languages that have a lexicon file."""
+    return sorted(p.stem for p in LEXICON_DIR.glob("*.toml"))
+
+
+def normalise_language(language: str | None) -> str:
+    """``en-GB`` -> ``en``; empty -> ``en``."""
+    return (language or "en").strip().lower().replace("_", "-").split("-")[0] or "en"
+
+
+@lru_cache(maxsize=16)
+def load_lexicon(language: str = "en") -> Lexicon:
+    """The compiled lexicon of ``language``; raises InputError when there is none."""
+    lang = normalise_language(language)
+    path = LEXICON_DIR / f"{lang}.toml"
+    if not path.is_file():
+        raise InputError(
+            f"no claim lexicon for language {language!r} "
+            f"(available: {', '.join(available_languages())})"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return _compile(lang, data)
+    except (tomllib.TOMLDecodeError, re.error, KeyError, ValueError) as exc:
+        raise InputError(f"claim lexicon {path.name} is invalid: {exc}") from exc
+
+
+def flexible_spaces(pattern: str) -> str:
+    """Let each literal space of a pattern (outside ``[...]``) match any run of spaces."""
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+        elif ch == "]":
+            in_class = False
+            out.append(ch)
+        elif ch == " " and not in_class:
+            out.append(r"\s+")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _status(value: str | None) -> Status | None:
+    return Status(value) if value else None
+
+
+def _compile(lang: str, data: dict) -> Lexicon:
+    cues = []
+    for i, raw in enumerate(data["cue"]):
+        pattern = flexible_spaces(raw["re"])
+        re.compile(pattern, FLAGS)  # fail early, naming the bad pattern
+        cues.append(
+            Cue(
+                index=i,
+                pattern=pattern,
+                status=_status(raw.get("status")),
+                form=raw.get("form", "verb"),
+                weight=float(raw.get("weight", 0.7)),
+                modal_status=_status(raw.get("modal_status")),
+                call_status=_status(raw.get("call_status")),
+                modal_ok=bool(raw.get("modal_ok", False)),
+                except_kinds=frozenset(raw.get("except_kinds", ())),
+                restrictable=bool(raw.get("restrictable", False)),
+            )
+        )
+    # Cues start at a word boundary; one pass finds them all, earlier entries win ties.
+    cue_re = re.compile(
+        r"(?<!\w)(?:" + "|".join(f"(?P<c{c.index}>{c.pattern})" for c in cues) + ")", FLAGS
+    )
+    words_raw = data.get("words", {})
+    words = {k: re.compile(v, FLAGS) for k, v in words_raw.items() if isinstance(v, str)}
+    windows = {k: int(v) for k, v in words_raw.items() if isinstance(v, int)}
+    ana = data.get("anaphora", {})
+    heads = {h.lower(): frozenset(kinds) for h, kinds in ana.get("heads", {}).items()}
+    anaphor_re = None
+    if heads:
+        dets = "|".join(re.escape(d) for d in ana.get("determiners", []))
+        mods = "|".join(re.escape(m) for m in ana.get("modifiers", []))
+        head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+        det_part = f"(?:{dets})\\s+" if dets else ""
+        mod_part = f"(?:(?:{mods})\\s+){{0,2}}" if mods else ""
+        anaphor_re = re.compile(rf"(?<!\w){det_part}{mod_part}(?P<head>{head_alt})(?!\w)", FLAGS)
+    att = data.get("attribution", {})
+    return Lexicon(
+        language=lang,
+        cues=tuple(cues),
+        cue_re=cue_re,
+        abbreviations=frozenset(a.lower() for a in data.get("abbreviations", ())),
+        clause_breaks=re.compile(data.get("clause_breaks", ";"), FLAGS),
+        words=words,
+        windows=windows,
+        max_gap=int(words_raw.get("max_gap", 12)),
+        anaphor_re=anaphor_re,
+        anaphor_heads=heads,
+        pronouns=frozenset(p.lower() for p in ana.get("pronouns", ())),
+        pronoun_re=re.compile(ana["pronoun_patterns"], FLAGS)
+        if ana.get("pronoun_patterns")
+        else None,
+        destination_ok_after=frozenset(w.lower() for w in ana.get("destination_ok_after", ())),
+        speech_re=re.compile(att["speech_verbs"], FLAGS),
+        according_re=re.compile(att["according_to"], FLAGS),
+        quoted_re=re.compile(att["quoted_as"], FLAGS) if att.get("quoted_as") else None,
+        claimant_nouns=frozenset(w.lower() for w in att.get("claimant_nouns", ())),
+        connectors=frozenset(w.lower() for w in att.get("connectors", ())),
+        determiners=frozenset(w.lower() for w in att.get("determiners", ())),
+        claimant_pronouns=frozenset(w.lower() for w in att.get("pronouns", ())),
+        self_reference=re.compile(att["self_reference"], FLAGS)
+        if att.get("self_reference")
+        else None,
+        roles=re.compile(att["roles"], FLAGS) if att.get("roles") else None,
+        time_phrase=re.compile(att["time_phrase"], FLAGS) if att.get("time_phrase") else None,
+        verb_adverbs=frozenset(w.lower() for w in att.get("verb_adverbs", ())),
+        demonyms={k.lower(): v for k, v in att.get("demonyms", {}).items()},
+    )

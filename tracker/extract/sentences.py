@@ -1,0 +1,52 @@
+"""Sentence and clause spans: character offsets into the original text, no copies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+# A candidate end: terminal punctuation, closing quotes/brackets, then space and a
+# sentence start (capital letter, digit, quote), or a line break.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])|\n\s*\n|\n(?=\s*\S)")
+_LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’»)\]]*\s*$")
+
+
+def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` covering the text, trailing space trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group().strip() and text[m.start()] == ".":
+            word = _LAST_WORD.search(text, start, m.start() + 1)
+            token = word.group(1).lower().rstrip(".") if word else ""
+            # An abbreviation or an initial ("J. Smith") does not end a sentence.
+            if token in abbreviations or (len(token) == 1 and token.isalpha()):
+                continue
+        _append(spans, text, start, m.end())
+        start = m.end()
+    _append(spans, text, start, len(text))
+    return spans
+
+
+def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    if end > start:
+        spans.append((start, end))
+
+
+def split_clauses(
+    text: str, start: int, end: int, breaks: re.Pattern[str]
+) -> list[tuple[int, int]]:
+    """Clause spans inside the sentence ``text[start:end]``, split at ``breaks``."""
+    spans = []
+    pos = start
+    for m in breaks.finditer(text, start, end):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if end > pos:
+        spans.append((pos, end))
+    return spans or [(start, end)]

@@ -1,0 +1,246 @@
+"""Text folding for place matching: case, diacritics, dashes, scripts and light stemming,
+with a map back to offsets in the original text.
+
+The same ``fold`` is applied to gazetteer aliases and to news text, so a match in the
+folded text is a match of the alias; ``Folded.span`` turns it back into original offsets.
+Pure standard library: the CLI's quick paths may import this.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+FOLD_VERSION = 4  # bump on any change to folding: cached automatons depend on it
+
+# Characters whose fold is not "decompose, drop marks, casefold" (or that must stay one char).
+_SPECIAL = {
+    "й": "й",  # a letter of its own, not и + breve
+    "Й": "й",
+    "ı": "i",
+    "İ": "i",
+    "ə": "e",
+    "Ə": "e",
+    "ß": "ss",
+    "ё": "е",
+    "Ё": "е",
+    "ї": "і",
+    "Ї": "і",
+    "ʼ": "'",
+    "’": "'",
+    "‘": "'",
+    "`": "'",
+    "´": "'",
+    "ʻ": "'",
+    "ʹ": "'",
+    "′": "'",
+    "ـ": "",  # Arabic tatweel (stretching), not a letter
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ؤ": "و",
+    "ئ": "ي",
+    "\u200c": "",
+    "\u200d": "",
+    "\u200e": "",
+    "\u200f": "",
+    "\xad": "",
+    "ł": "l",
+    "Ł": "l",
+    "đ": "d",
+    "Đ": "d",
+    "ø": "o",
+    "Ø": "o",
+    "æ": "ae",
+    "Æ": "ae",
+    "և": "եւ",
+}
+# Dashes and hyphens all fold to a space, so "Nagorno-Karabakh" = "Nagorno Karabakh".
+_SPACE_LIKE = set("-‐‑‒–—―−_") | {"\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\u2009", "\u202f"}
+
+
+class _FoldTable(dict):
+    """Lazily filled ``str.translate`` table; remembers characters that change length."""
+
+    irregular: set[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular = set()
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        if len(folded) != 1:
+            self.irregular.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+def fold_char(ch: str) -> str:
+    """The folded form of one character (may be empty or several characters)."""
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if ch in _SPACE_LIKE or ch.isspace():
+        return " "
+    if ch.isascii():
+        return ch.lower()
+    out = []
+    for part in unicodedata.normalize("NFD", ch).casefold():
+        if unicodedata.category(part) == "Mn":
+            continue
+        out.append(_SPECIAL.get(part, part))
+    return "".join(out)
+
+
+_TABLE = _FoldTable()
+
+# Light stemming of inflected scripts: endings are stripped from each word (if a stem of at
+# least MIN_STEM letters remains) in both aliases and text, so "Лачинского коридора" and
+# "Лачинский коридор" fold alike. Longest endings first.
+# Plural endings that are also the end of many names (Карабах, Харьков, Киев) are left out.
+_CYRILLIC_ENDINGS = tuple(sorted({
+    "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее",
+    "ые", "ие", "ых", "их", "ым", "им", "ом", "ем", "ую", "юю", "ою", "ею", "ої", "ій",
+    "а", "я", "о", "е", "у", "ю", "ы", "и", "і", "ь", "й", "є",
+}, key=len, reverse=True))
+_ARMENIAN_ENDINGS = tuple(
+    sorted(
+        {
+            "ներից",
+            "ներում",
+            "ներով",
+            "ների",
+            "ներն",
+            "ներ",
+            "ում",
+            "ից",
+            "ով",
+            "ին",
+            "ի",
+            "ը",
+            "ն",
+            "ու",
+            "ուն",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_STEM_RULES = (
+    (re.compile(r"[\u0400-\u04ff]{4,}"), _CYRILLIC_ENDINGS),
+    (re.compile(r"[\u0530-\u058f]{4,}"), _ARMENIAN_ENDINGS),
+)
+MIN_STEM = 4
+
+
+def _stem_length(word: str, endings: tuple[str, ...]) -> int:
+    for ending in endings:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return len(word) - len(ending)
+    return len(word)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Folded text plus, unless the fold kept every offset, the original index of each char."""
+
+    text: str
+    original: str
+    offsets: tuple[int, ...] | None = None  # None: folded[i] comes from original[i]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the folded span [start, end), widened to whole words
+        where stemming cut an ending off."""
+        if self.offsets is None:
+            return start, end
+        o_start = self.offsets[start]
+        o_end = self.offsets[end - 1] + 1
+        orig = self.original
+        # An ending removed by stemming (or a dropped mark) still belongs to the word.
+        while (
+            o_end < len(orig)
+            and (orig[o_end].isalpha() or unicodedata.category(orig[o_end]) == "Mn")
+            and not orig[o_end].isascii()
+        ):
+            o_end += 1
+        return o_start, o_end
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching; offsets map back to ``text``."""
+    if text.isascii():
+        folded = text.translate(_TABLE)
+        if "  " not in folded:
+            return Folded(folded, text)
+    folded = text.translate(_TABLE)
+    needs_map = (
+        len(folded) != len(text)
+        or not _TABLE.irregular.isdisjoint(text)
+        or "  " in folded
+        or any(rx.search(folded) for rx, _ in _STEM_RULES)
+    )
+    if not needs_map:
+        return Folded(folded, text)
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        for f in _TABLE[ord(ch)]:
+            if f == " " and chars and chars[-1] == " ":
+                continue  # runs of spaces fold to one
+            chars.append(f)
+            offsets.append(i)
+    folded = "".join(chars)
+    for rx, endings in _STEM_RULES:
+        if not rx.search(folded):
+            continue
+        keep = [True] * len(folded)
+        for m in rx.finditer(folded):
+            cut = m.start() + _stem_length(m.group(), endings)
+            for j in range(cut, m.end()):
+                keep[j] = False
+        folded = "".join(c for c, k in zip(folded, keep, strict=True) if k)
+        offsets = [o for o, k in zip(offsets, keep, strict=True) if k]
+    return Folded(folded, text, tuple(offsets))
+
+
+def fold_alias(alias: str) -> str:
+    """The folded key of a gazetteer alias (trimmed)."""
+    return fold(alias.strip()).text.strip()
+
+
+_SCRIPT_RANGES = (
+    (0x0400, 0x052F, "Cyrillic"),
+    (0x0530, 0x058F, "Armenian"),
+    (0x0590, 0x05FF, "Hebrew"),
+    (0x0600, 0x06FF, "Arabic"),
+    (0x0750, 0x077F, "Arabic"),
+    (0x10A0, 0x10FF, "Georgian"),
+    (0x0370, 0x03FF, "Greek"),
+)
+
+
+def script_of(text: str) -> str:
+    """The script of the first letter of ``text`` (Latin, Cyrillic, Armenian, ...)."""
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        code = ord(ch)
+        for low, high, name in _SCRIPT_RANGES:
+            if low <= code <= high:
+                return name
+        return "Latin" if code < 0x0250 or 0x1E00 <= code <= 0x1EFF else "Other"
+    return "Other"
+
+
+def is_word_char(ch: str) -> bool:
+    """True for characters that continue a word (letters, digits, combining marks)."""
+    return ch.isalnum() or unicodedata.category(ch) == "Mn"
+
+
+def has_case(text: str) -> bool:
+    """True when the script of ``text`` distinguishes upper and lower case."""
+    return script_of(text) in ("Latin", "Cyrillic", "Armenian", "Greek")

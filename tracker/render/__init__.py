@@ -1,0 +1,102 @@
+"""The map site: static pages that work offline, plus GeoJSON, Atom and CSV exports.
+
+``render_site`` writes into ``out_dir``::
+
+    index.html              every tracked place on one map, legend, latest changes
+    place/<id>.html         one page per tracked place
+    feeds/<id>.atom         one Atom feed per tracked place
+    changes.atom            all changes
+    status.geojson, status.csv
+    assets/                 Leaflet (with licence), our script and CSS, the basemap
+
+Every file is written atomically and only when its content changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tracker.models import Observation, PlaceStatus, StatusChange
+from tracker.render.atomic import RenderWriteError, write_if_changed
+from tracker.render.views import GazetteerLike
+
+__all__ = ["RenderResult", "RenderWriteError", "render_site"]
+
+# Generated files in these directories are pruned when their place is no longer tracked.
+_PRUNED = (("place", ".html"), ("feeds", ".atom"))
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a render did: files (re)written, files left untouched, stale pages removed."""
+
+    written: list[Path]
+    unchanged: int
+    removed: list[Path] = field(default_factory=list)
+
+
+def render_site(
+    out_dir: Path,
+    gazetteer: GazetteerLike,
+    statuses: Sequence[PlaceStatus],
+    changes: Sequence[StatusChange],
+    observations: Sequence[Observation],
+    now: datetime,
+    *,
+    tiles: bool = True,
+) -> RenderResult:
+    """Render the whole site into ``out_dir``. ``tiles=False`` leaves out the online
+    OpenStreetMap layer, so the pages make no network request at all."""
+    from tracker.render.assets import asset_files
+    from tracker.render.exports import atom_feed, status_csv, status_geojson
+    from tracker.render.pages import render_index, render_place
+    from tracker.render.views import gather
+
+    out_dir = Path(out_dir)
+    places = sorted(gazetteer.tracked(), key=lambda p: p.id)
+    data = gather(places, statuses, changes, observations)
+    names = {pid: item.place.name for pid, item in data.items()}
+    files: dict[str, bytes] = asset_files(gazetteer.basemap())
+    files["index.html"] = render_index(gazetteer, data, list(changes), now, tiles=tiles).encode()
+    files["status.geojson"] = status_geojson(gazetteer, data)
+    files["status.csv"] = status_csv(data)
+    files["changes.atom"] = atom_feed(
+        title="Corridor Tracker: status changes",
+        feed_key="all",
+        self_href="changes.atom",
+        page_href="index.html",
+        changes=[c for c in changes if c.place_id in data],
+        names=names,
+        pages={pid: f"place/{item.page}.html" for pid, item in data.items()},
+    )
+    for pid, item in data.items():
+        files[f"place/{item.page}.html"] = render_place(gazetteer, item, data, tiles=tiles).encode()
+        files[f"feeds/{item.page}.atom"] = atom_feed(
+            title=f"{item.place.name}: status changes",
+            feed_key="place:" + pid,
+            self_href=f"{item.page}.atom",
+            page_href=f"../place/{item.page}.html",
+            changes=item.changes,
+            names=names,
+            pages={pid: f"../place/{item.page}.html"},
+        )
+    written = [out_dir / r for r, body in files.items() if write_if_changed(out_dir / r, body)]
+    return RenderResult(written, len(files) - len(written), _prune(out_dir, files))
+
+
+def _prune(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Remove pages and feeds of places that are no longer tracked."""
+    removed = []
+    for folder, suffix in _PRUNED:
+        directory = out_dir / folder
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            rel = f"{folder}/{path.name}"
+            if path.suffix == suffix and path.is_file() and rel not in files:
+                path.unlink()
+                removed.append(path)
+    return sorted(removed)
