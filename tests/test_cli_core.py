@@ -104,10 +104,10 @@ def test_tracker_db_environment_variable_selects_the_database(demo_db) -> None:
 
 
 def test_status_path_imports_no_heavy_module(demo_db) -> None:
-    code = ("import sys; from tracker.cli import main; main(['status', '--db', %r]); "
+    code = (f"import sys; from tracker.cli import main; main(['status', '--db', {demo_db!r}]); "
             "heavy = [m for m in ('geopandas', 'folium', 'shapely', 'pyproj', 'httpx', "
             "'trafilatura', 'procrastinate', 'apscheduler') if m in sys.modules]; "
-            "print('HEAVY', heavy)") % demo_db
+            "print('HEAVY', heavy)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -191,3 +191,15 @@ def test_bad_config_stops_run_with_key_and_line(tmp_path, capsys):
     assert main(["run", "--config", str(cfg)]) == 1
     err = capsys.readouterr().err
     assert "sources[0].interval" in err and "line" in err
+
+
+def test_a_killed_daemon_leaves_no_stale_lock(tmp_path, server, start):
+    server.add("/feed.xml", QUIET)
+    cfg = config(tmp_path, server.url("/feed.xml"))
+    first = start(cfg, "first")
+    first.wait_for(lambda: first.has_event("started"), 30, "first daemon start")
+    first.proc.kill()  # SIGKILL: no cleanup at all
+    first.proc.wait(timeout=10)
+    second = start(cfg, "second")
+    second.wait_for(lambda: second.has_event("started"), 30, "restart after a crash")
+    assert second.stop() < 10

@@ -28,11 +28,11 @@ TICK = 1.0  # the fleet enqueues due sources every second
 HEARTBEAT, STALLED_AFTER, SWEEP = 1.0, 4.0, 2
 # A killed worker's poll is retried within this long (dead-worker detection + sweep + tick).
 TAKEOVER = STALLED_AFTER + HEARTBEAT + SWEEP + TICK + 2.0
-# Queue latency varies between two polls of a feed; a second fetch within one interval
-# would be a whole interval early, far beyond this.
-JITTER = 1.5
+# Queue latency varies between two polls of a feed. A second fetch within one interval, or
+# a missed one, would be a whole interval off, far beyond this.
+JITTER = 2.5
 
-PLACES = ("Lachin corridor", "Upper Lars", "Bagratashen")
+PLACES = ("Lachin corridor", "Upper Lars", "Zangezur corridor")
 VERBS = ("was closed to all traffic", "reopened to traffic", "was blocked by protesters")
 
 
@@ -188,7 +188,7 @@ def test_three_workers_share_300_feeds_and_survive_a_sigkill(db, tmp_path):
     from tracker.store import open_store
 
     workers: list[WorkerProcess] = []
-    with CountingFeedServer(FEEDS, items, delay=0.2, generation_seconds=2 * INTERVAL) as server:
+    with CountingFeedServer(FEEDS, items, delay=0.1, generation_seconds=2 * INTERVAL) as server:
         config = write_config(tmp_path / "tracker.toml", db,
                               [server.url(i) for i in range(FEEDS)], INTERVAL, tmp_path / "maps")
         subprocess.run([*TRACKER, "fleet", "init", "--config", str(config)], cwd=REPO,

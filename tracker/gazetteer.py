@@ -143,7 +143,7 @@ class Gazetteer:
         key = fold_alias(query)
         if not key:
             raise UnknownPlaceError(query)
-        if query in self._by_id:
+        if query in self._by_id and self._by_id[query].get("tracked"):
             return self.get(query)
         index = self._index()
         exact = set(index.get(key) or index.get(key.replace(" ", "-")) or ())

@@ -39,6 +39,12 @@ def article_text(article: Article) -> str:
     return f"{title}{end}\n\n{body}"
 
 
+def _has_lexicon(language: str) -> bool:
+    from tracker.extract.cues import available_languages, normalise_language
+
+    return normalise_language(language) in available_languages()
+
+
 def rederive(
     store: Store, place_ids: Iterable[str], now: datetime, rules: DerivationRules
 ) -> list[StatusChange]:
@@ -136,8 +142,13 @@ class Pipeline:
         if not any(m.tracked or m.linked_to for m in mentions):
             return []
         published = article.published or now
+        language = article.language or "en"
+        if not _has_lexicon(language):
+            # No cue table for this language yet: English cues still catch the
+            # English-language wire copy that such feeds often carry.
+            language = "en"
         claims = reader.read_claims(
-            text, mentions, language=article.language or "en", published=published.date()
+            text, mentions, language=language, published=published.date(), outlet=article.outlet
         )
         return [
             Observation(

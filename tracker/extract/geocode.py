@@ -49,7 +49,13 @@ _LANG_OF_SCRIPT = {
     "Greek": "el",
 }
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_RECORDS_VERSION = 2  # bump when the automaton's payload changes
+_RECORDS_VERSION = 2
+# Azerbaijani and Turkish add case endings to names; folded (ı -> i, ə -> e, ü -> u).
+_SUFFIXING = frozenset({"az", "tr"})
+_SUFFIXES = frozenset({"nde", "nda", "nden", "ndan", "nin", "nun", "ni", "na", "ne", "nu", "de",
+                       "da", "den", "dan", "te", "ta", "ten", "tan", "e", "a", "i", "u", "in",
+                       "un", "ya", "ye", "yi", "yu", "yla", "yle", "la", "le", "dir", "dur"})
+_WORD_TAIL = re.compile(r"\w{1,5}\b")  # bump when the automaton's payload changes
 
 
 @cache
@@ -117,9 +123,15 @@ class Geocoder:
             start = end - klen + 1
             if start > 0 and is_word_char(ft[start - 1]):
                 continue
-            if end + 1 < n and is_word_char(ft[end + 1]):
-                continue
-            out.append(_Hit(start, end + 1, index, lang, canonical, dashed))
+            stop = end + 1
+            if stop < n and is_word_char(ft[stop]):
+                if lang not in _SUFFIXING:
+                    continue
+                tail = _WORD_TAIL.match(ft, stop)
+                if tail is None or tail.group() not in _SUFFIXES:
+                    continue
+                stop = tail.end()  # "Laçın dəhlizində": the case ending belongs to the name
+            out.append(_Hit(start, stop, index, lang, canonical, dashed))
         return out
 
     def _compound_ok(self, outer: _Hit, inner: _Hit) -> bool:

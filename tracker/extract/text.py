@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-FOLD_VERSION = 4  # bump on any change to folding: cached automatons depend on it
+FOLD_VERSION = 5  # bump on any change to folding: cached automatons depend on it
 
 # Characters whose fold is not "decompose, drop marks, casefold" (or that must stay one char).
 _SPECIAL = {
@@ -132,7 +132,7 @@ _ARMENIAN_ENDINGS = tuple(
 )
 _STEM_RULES = (
     (re.compile(r"[\u0400-\u04ff]{4,}"), _CYRILLIC_ENDINGS),
-    (re.compile(r"[\u0530-\u058f]{4,}"), _ARMENIAN_ENDINGS),
+    (re.compile(r"[\u0531-\u0556\u0561-\u0587]{4,}"), _ARMENIAN_ENDINGS),
 )
 MIN_STEM = 4
 

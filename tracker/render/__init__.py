@@ -14,7 +14,7 @@ Every file is written atomically and only when its content changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,9 +51,10 @@ def render_site(
     """Render the whole site into ``out_dir``. ``tiles=False`` leaves out the online
     OpenStreetMap layer, so the pages make no network request at all."""
     from tracker.render.assets import asset_files
+    from tracker.render.cache import STATE_FILE, dump_state, input_digest, load_state
     from tracker.render.exports import atom_feed, status_csv, status_geojson
     from tracker.render.pages import render_index, render_place
-    from tracker.render.views import gather
+    from tracker.render.views import PLACE_OBSERVATIONS, gather
 
     out_dir = Path(out_dir)
     places = sorted(gazetteer.tracked(), key=lambda p: p.id)
@@ -72,9 +73,24 @@ def render_site(
         names=names,
         pages={pid: f"place/{item.page}.html" for pid, item in data.items()},
     )
+    state = load_state(out_dir)
+    new_state: dict[str, str] = {}
+    skipped: set[str] = set()
     for pid, item in data.items():
-        files[f"place/{item.page}.html"] = render_place(gazetteer, item, data, tiles=tiles).encode()
-        files[f"feeds/{item.page}.atom"] = atom_feed(
+        page, feed = f"place/{item.page}.html", f"feeds/{item.page}.atom"
+        parts = gazetteer.parts(pid)
+        parent = data.get(item.place.part_of or "")
+        digest = input_digest(
+            tiles, item.place, item.status, item.changes, item.observations[-PLACE_OBSERVATIONS:],
+            parts, gazetteer.feature(pid), [gazetteer.feature(p.id) for p in parts],
+            parent.place.name if parent else None,
+        )
+        new_state[page] = new_state[feed] = digest
+        if state.get(page) == digest and (out_dir / page).is_file() and (out_dir / feed).is_file():
+            skipped |= {page, feed}  # same inputs, same bytes: not even rendered
+            continue
+        files[page] = render_place(gazetteer, item, data, tiles=tiles).encode()
+        files[feed] = atom_feed(
             title=f"{item.place.name}: status changes",
             feed_key="place:" + pid,
             self_href=f"{item.page}.atom",
@@ -84,10 +100,13 @@ def render_site(
             pages={pid: f"../place/{item.page}.html"},
         )
     written = [out_dir / r for r, body in files.items() if write_if_changed(out_dir / r, body)]
-    return RenderResult(written, len(files) - len(written), _prune(out_dir, files))
+    removed = _prune(out_dir, files.keys() | skipped)
+    # written last: a render that failed half-way leaves the old digests, so it is redone
+    write_if_changed(out_dir / STATE_FILE, dump_state(new_state))
+    return RenderResult(written, len(files) + len(skipped) - len(written), removed)
 
 
-def _prune(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+def _prune(out_dir: Path, files: Set[str]) -> list[Path]:
     """Remove pages and feeds of places that are no longer tracked."""
     removed = []
     for folder, suffix in _PRUNED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ _SCRIPT_ESCAPES = {
 _SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
+@lru_cache(maxsize=65536)  # the same article URL reaches several pages and feeds
 def safe_link(url: str | None) -> str | None:
     """``url`` if it is an absolute http(s) URL fit to be a link target, else None."""
     if not url or not url[:8].lower().startswith(("http://", "https://")):

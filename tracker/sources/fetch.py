@@ -31,6 +31,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RATE_LIMIT_CODES = frozenset({429, 503})  # both may carry Retry-After
 DEFAULT_429_WAIT = 60.0  # seconds, when a 429 names no Retry-After
+MAX_TRACKED_HOSTS = 1024  # above this, forget hosts whose next slot has passed
 MAX_SLOT_WAIT = 60.0  # seconds a fetch may queue for a slot on a rate-limited host
 MAX_RETRY_AFTER = 24 * 3600.0  # a hostile Retry-After cannot park a source for ever
 
@@ -97,6 +98,9 @@ class HostLimiter:
                     f"{host} is busy: its next request slot is {start - now:.0f} s away"
                 )
             self._next_slot[host] = start + interval
+            if len(self._next_slot) > MAX_TRACKED_HOSTS:
+                # Article pages reach many hosts over months; past slots constrain nothing.
+                self._next_slot = {h: t for h, t in self._next_slot.items() if t > now}
             return start - now
 
 

@@ -1,0 +1,154 @@
+"""Geocoder: scripts, inflections, folding offsets, ambiguity, roles and spatial links.
+All sentences are synthetic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tracker.extract.geocode import Geocoder, place_mentions
+from tracker.extract.text import fold
+from tracker.gazetteer import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def geo() -> Geocoder:
+    return Geocoder(Gazetteer.load())
+
+
+def ids(mentions) -> list[str]:
+    return [m.place_id for m in mentions]
+
+
+def test_offsets_point_into_original(geo: Geocoder) -> None:
+    text = "Trucks waited at the Kerem Shalom crossing while the Bosphorus stayed busy."
+    for m in geo.find_mentions(text):
+        assert text[m.start:m.end] == m.text
+    assert ids(geo.find_mentions(text)) == ["kerem-shalom-crossing", "bosphorus"]
+
+
+def test_offsets_under_case_folding() -> None:
+    text = "İİ İstanbul"  # İ folds to two code points under casefold; offsets must not shift
+    folded = fold(text)
+    start = folded.text.index("istanbul")
+    assert folded.span(start, start + len("istanbul")) == (3, 11)
+
+
+def test_istanbul_offsets(geo: Geocoder) -> None:
+    text = "Ships left İSTANBUL and then İzmir; later ŞUŞA."
+    found = {m.text: m for m in geo.find_mentions(text)}
+    assert "İSTANBUL" in found and text[found["İSTANBUL"].start:found["İSTANBUL"].end] == "İSTANBUL"
+    assert found["ŞUŞA"].place_id == "shusha"
+
+
+@pytest.mark.parametrize(("text", "place", "script", "language"), [
+    ("Траки стоят у Лачинского коридора.", "lachin-corridor", "Cyrillic", "ru"),
+    ("Ситуация в Лачинском коридоре обострилась.", "lachin-corridor", "Cyrillic", "ru"),
+    ("Лачинский коридор закрыт.", "lachin-corridor", "Cyrillic", "ru"),
+    ("Բեռնատարները կանգնած են Լաչինի միջանցքում։", "lachin-corridor", "Armenian", "hy"),
+    ("Laçın dəhlizində vəziyyət sakitdir.", "lachin-corridor", "Latin", "az"),
+    ("الشاحنات عند معبر رفح اليوم", "rafah-crossing", "Arabic", "ar"),
+    ("המשאיות הגיעו למעבר כרם שלום", "kerem-shalom-crossing", "Hebrew", "he"),
+    ("Вантажівки на пункті пропуску Ягодин.", "dorohusk-yahodyn-crossing", "Cyrillic", "uk"),
+    ("Kolonne am Nord-Ostsee-Kanal", "kiel-canal", "Latin", "en"),
+])
+def test_scripts_and_inflections(geo: Geocoder, text: str, place: str, script: str,
+                                 language: str) -> None:
+    hits = [m for m in geo.find_mentions(text) if m.place_id == place]
+    assert hits, text
+    assert hits[0].script == script
+    assert text[hits[0].start:hits[0].end] == hits[0].text
+
+
+def test_word_boundaries(geo: Geocoder) -> None:
+    assert "rafah" not in ids(geo.find_mentions("The Rafahx group and Gorisville."))
+    assert "goris" not in ids(geo.find_mentions("Gorisville"))
+
+
+def test_lachin_town_corridor_person(geo: Geocoder) -> None:
+    m = geo.find_mentions("A convoy used the Lachin corridor.")
+    assert ids(m) == ["lachin-corridor"]
+    m = geo.find_mentions("Residents of the town of Lachin left.")
+    assert ids(m) == ["lachin-town"]
+    m = geo.find_mentions("The wrestler Lachin Gurbanov won gold.")
+    assert [x.role for x in m] == ["person"]
+    assert place_mentions(m) == []
+
+
+def test_rafah_city_vs_crossing(geo: Geocoder) -> None:
+    assert ids(geo.find_mentions("Shelling hit eastern Rafah overnight.")) == ["rafah"]
+    assert ids(geo.find_mentions("Aid entered through the Rafah crossing.")) == ["rafah-crossing"]
+    assert ids(geo.find_mentions("Queues grew at the crossing at Rafah.")) == ["rafah-crossing"]
+
+
+def test_georgia_country_vs_state(geo: Geocoder) -> None:
+    m = geo.find_mentions("Georgia reopened its border with Armenia.")
+    assert m[0].place_id == "country-geo" and m[0].role == "country"
+    m = geo.find_mentions("Voters in Atlanta, Georgia, queued for hours.")
+    assert "us-georgia" in ids(m)
+
+
+def test_common_words_are_not_places(geo: Geocoder) -> None:
+    text = "Police said reading the March report was nice, and the union agreed."
+    assert place_mentions(geo.find_mentions(text)) == []
+
+
+def test_roles_dateline_government_capital(geo: Geocoder) -> None:
+    m = geo.find_mentions("YEREVAN, May 3 — Baku says the road is open; talks were held in Moscow.")
+    roles = {x.text: x.role for x in m}
+    assert roles == {"YEREVAN": "dateline", "Baku": "government", "Moscow": "capital"}
+    m = geo.find_mentions("Shusha, a town in the mountains, hosted a festival.")
+    assert m[0].role == "place" and m[0].place_id == "shusha"
+
+
+def test_spatial_linking(geo: Geocoder) -> None:
+    m = {x.place_id: x for x in geo.find_mentions("Residents of Stepanakert and Shusha waited.")}
+    assert m["stepanakert"].linked_to == "lachin-corridor"
+    assert 0 <= m["shusha"].distance_km < 3
+    bridge = geo.find_mentions("The Hakari bridge was shut.")[0]
+    assert bridge.linked_to == "lachin-corridor" and bridge.tracked
+
+
+def test_route_between_towns(geo: Geocoder) -> None:
+    m = geo.find_mentions("Peacekeepers guarded the road from Lachin to Shusha.")
+    assert "lachin-corridor" in ids(m) and "shusha" in ids(m)
+    m = geo.find_mentions("Traffic on the Stepanakert-Goris road resumed.")
+    assert ids(m) == ["lachin-corridor", "stepanakert", "goris"]
+    m = geo.find_mentions("Trucks use the Goris-Kapan road.")
+    assert ids(m) == ["goris-kapan-road"]
+
+
+def test_port_towns(geo: Geocoder) -> None:
+    m = geo.find_mentions("Loading resumed at Odesa, Chornomorsk and Pivdennyi, the three ports.")
+    assert ids(m) == ["port-of-odesa", "port-of-chornomorsk", "port-of-pivdennyi"]
+    assert ids(geo.find_mentions("Odesa was shelled overnight.")) == ["odesa"]
+
+
+def test_anchored_phrase(geo: Geocoder) -> None:
+    m = geo.find_mentions("The humanitarian corridor failed again; Mariupol stayed under fire.")
+    assert set(ids(m)) == {"mariupol", "mariupol-humanitarian-corridor"}
+
+
+def test_empty_text(geo: Geocoder) -> None:
+    assert geo.find_mentions("") == []
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker", *args], capture_output=True,
+                          text=True)
+
+
+def test_cli_geocode() -> None:
+    out = _cli("geocode", "Baku says the Hakari bridge is open.")
+    assert out.returncode == 0, out.stderr
+    assert "Hakari Bridge" in out.stdout and "lachin-corridor" in out.stdout
+    assert "Baku" not in out.stdout
+    out = _cli("geocode", "--json", "Baku says the Hakari bridge is open.")
+    data = json.loads(out.stdout)
+    assert data["tracked"] == ["hakari-bridge", "lachin-corridor"]
+    assert data["mentions"][0]["role"] == "place"
+    out = _cli("geocode", "   ")
+    assert out.returncode == 2 and "empty text" in out.stderr
