@@ -10,6 +10,7 @@ made-up countries), as are the headlines.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -105,9 +106,9 @@ def main() -> int:
     gazetteer, statuses, changes, observations = synthetic_world(args.places, args.changes)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "site"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         first = render_site(out, gazetteer, statuses, changes, observations, NOW)
-        t_first = time.perf_counter() - t0
+        t_first, cpu_first = time.perf_counter() - t0, time.process_time() - c0
 
         t0 = time.perf_counter()
         same = render_site(out, gazetteer, statuses, changes, observations, NOW)
@@ -127,8 +128,10 @@ def main() -> int:
         biggest_page = max((p.stat().st_size for p in (out / "place").iterdir()), default=0)
 
     rewritten = sorted(p.relative_to(out).as_posix() for p in one.written)
-    print(f"places={args.places} changes={args.changes}")
-    print(f"first render:            {t_first:6.2f} s  ({len(first.written)} files written)")
+    print(f"places={args.places} changes={args.changes} "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"first render:            {t_first:6.2f} s  (CPU {cpu_first:.2f} s; "
+          f"{len(first.written)} files written)")
     print(f"re-render, no change:    {t_same:6.2f} s  ({len(same.written)} files written)")
     print(f"re-render, one change:   {t_one:6.2f} s  ({len(one.written)} files written: "
           f"{', '.join(rewritten)})")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from shapely import STRtree
-from shapely.geometry import LineString, MultiLineString, MultiPoint, Point, mapping, shape
+from shapely.geometry import LineString, MultiPoint, Point, mapping, shape
 from shapely.ops import linemerge, nearest_points, unary_union
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +108,8 @@ def resolve_geometry(spec: list[dict[str, Any]], shared: Shared, done: dict[str,
             # Where the roads leave area a next to area b (their 1:10m edges differ a little).
             hits = roads.intersection(a.boundary.buffer(0.0005)).intersection(b.buffer(0.01))
             if hits.is_empty:
-                raise GeodataError(f"{pid}: roads {part['crossing']} do not cross {part['between']}")
+                raise GeodataError(
+                    f"{pid}: roads {part['crossing']} do not cross {part['between']}")
             parts.append(hits.centroid)
             sources.append("Natural Earth roads x 1:10m borders")
         elif "border" in part:
@@ -346,7 +347,8 @@ def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
         kept = pick_aliases([n for n in names if generated_alias_ok(n, common)])
         if not kept:
             continue
-        out.append({"id": f"gn-{gn}", "name": row["name"], "kind": "city" if pop >= 100000 else "town",
+        kind = "city" if pop >= 100000 else "town"
+        out.append({"id": f"gn-{gn}", "name": row["name"], "kind": kind,
                     "tracked": False, "aliases": dedupe_pairs([["", n] for n in kept]),
                     "countries": [row["country_code"]], "part_of": None,
                     "lon": float(row["lon"]), "lat": float(row["lat"]),

@@ -68,7 +68,8 @@ def _square(lon: float, lat: float, size: float) -> dict[str, Any]:
 
 
 def sample_gazetteer() -> FakeGazetteer:
-    """Four tracked places (a corridor, a crossing, a region, a quiet road) + parts."""
+    """Five tracked places (corridor, crossing, region, and a road and two-point port
+    with no news) + the corridor's parts, one of them drawn as a MultiPoint."""
     places = [
         Place("north-corridor", "North Corridor", "corridor", countries=("AA", "BB"),
               lon=44.5, lat=40.2),
@@ -76,6 +77,7 @@ def sample_gazetteer() -> FakeGazetteer:
               lon=45.6, lat=39.4),
         Place("hill-region", "Hill Region", "region", countries=("AA",), lon=43.5, lat=38.5),
         Place("quiet-road", "Quiet Road", "road", countries=("AA",), lon=42.2, lat=41.0),
+        Place("twin-ports", "Twin Ports", "port", countries=("AA",), lon=41.0, lat=38.0),
         Place("north-bridge", "North Bridge", "bridge", tracked=False, countries=("AA",),
               part_of="north-corridor", lon=44.0, lat=40.0),
         Place("north-checkpoint", "North Checkpoint", "checkpoint", tracked=False,
@@ -87,8 +89,9 @@ def sample_gazetteer() -> FakeGazetteer:
         "river-crossing": {"type": "Point", "coordinates": [45.6, 39.4]},
         "hill-region": _square(43.0, 38.0, 1.0),
         "quiet-road": {"type": "LineString", "coordinates": [[41.8, 40.8], [42.6, 41.2]]},
+        "twin-ports": {"type": "MultiPoint", "coordinates": [[40.8, 37.8], [41.2, 38.2]]},
         "north-bridge": {"type": "Point", "coordinates": [44.0, 40.0]},
-        "north-checkpoint": {"type": "Point", "coordinates": [45.0, 40.4]},
+        "north-checkpoint": {"type": "MultiPoint", "coordinates": [[45.0, 40.4], [45.1, 40.5]]},
     }
     countries = [
         {"type": "Feature", "properties": {"name": "Country A"},

@@ -23,7 +23,7 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-TRACKED = ["hill-region", "north-corridor", "quiet-road", "river-crossing"]
+TRACKED = ["hill-region", "north-corridor", "quiet-road", "river-crossing", "twin-ports"]
 
 if shutil.which(CHROMIUM) is None:  # pragma: no cover - the test scripts install it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -255,3 +256,11 @@ def test_incremental_replay_gives_the_same_log_as_one_replay():
             if c not in seen:
                 seen.append(c)
     assert all(c in seen for c in full if c.at <= obs[-1].observed_at)
+
+
+def test_one_article_quoting_two_officials_is_one_report():
+    a = ob(1, "open", "Alpha", "Foreign Ministry of Eastland")
+    b = replace(ob(1, "open", "Alpha", "President of Eastland"), article_url=a.article_url)
+    blocked = [ob(0.5, "blocked", "Beta"), ob(0.6, "blocked", "Gamma")]
+    status = run([*blocked, a, b]).status
+    assert status.status == "blocked" and status.contested

@@ -24,7 +24,7 @@ from tracker.render.safety import csv_cell, json_for_script, safe_filename, safe
 from tracker.render.timeline import timeline_svg
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-TRACKED = ("hill-region", "north-corridor", "quiet-road", "river-crossing")
+TRACKED = ("hill-region", "north-corridor", "quiet-road", "river-crossing", "twin-ports")
 
 
 def render(out: Path, payloads=(), urls=(), **kw) -> RenderResult:
@@ -97,7 +97,8 @@ def test_index_draws_every_tracked_place_and_unknown_is_grey(tmp_path):
     geometry = {f["properties"]["id"]: f["geometry"]["type"]
                 for f in data["places"]["features"]}
     assert geometry == {"hill-region": "Polygon", "north-corridor": "LineString",
-                        "quiet-road": "LineString", "river-crossing": "Point"}
+                        "quiet-road": "LineString", "river-crossing": "Point",
+                        "twin-ports": "MultiPoint"}
     html = (tmp_path / "index.html").read_text()
     assert "2024-05-20 12:00 UTC" in html  # the "as of" time
     assert 'type="application/atom+xml"' in html and 'href="changes.atom"' in html
@@ -340,3 +341,26 @@ def test_write_failure_is_a_clear_error_and_leaves_no_temp_file(tmp_path):
     with pytest.raises(RenderWriteError, match="page.html"):
         write_if_changed(tmp_path / "page.html", b"new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "page.html"]
+
+
+# -- skipping unchanged places --------------------------------------------------------------
+def test_damaged_page_is_rendered_again_even_with_unchanged_inputs(tmp_path):
+    render(tmp_path)
+    page = tmp_path / "place" / "hill-region.html"
+    good = page.read_bytes()
+    page.write_bytes(good[: len(good) // 2])  # e.g. a disk that filled up under another tool
+    result = render(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in result.written] == [
+        "place/hill-region.html"]
+    assert page.read_bytes() == good
+
+
+def test_render_settings_and_a_broken_state_file_force_a_full_render(tmp_path):
+    render(tmp_path)
+    with_tiles = render(tmp_path, tiles=True)
+    written = {p.relative_to(tmp_path).as_posix() for p in with_tiles.written}
+    assert {f"place/{pid}.html" for pid in TRACKED} <= written
+    (tmp_path / ".render-state.json").write_text("{not json")
+    again = render(tmp_path, tiles=True)
+    assert again.written == []  # everything re-rendered, to the same bytes
+    assert json.loads((tmp_path / ".render-state.json").read_text())

@@ -26,6 +26,8 @@ TRACKED_FILE = "tracked.geojson"
 CONTEXT_FILE = "context.geojson"
 BASEMAP_FILE = "basemap.geojson"
 PRECISIONS = ("source", "approximate")
+_KIND_WORDS = frozenset({"corridor", "road", "crossing", "bridge", "checkpoint", "border", "gap",
+                         "strait", "canal", "route", "port", "pass", "tunnel", "highway"})
 _GENERATED_PREFIXES = ("gn-", "sea-", "area-")  # ids of the generated context gazetteer
 _CRS84 = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
           "urn:ogc:def:crs:EPSG::4326"}
@@ -147,14 +149,17 @@ class Gazetteer:
             return self.get(query)
         index = self._index()
         exact = set(index.get(key) or index.get(key.replace(" ", "-")) or ())
+        named = {pid for k, pids in index.items()
+                 if k.startswith(key + " ") and k[len(key) + 1:].split(" ")[0] in _KIND_WORDS
+                 for pid in pids}
         prefix = {pid for k, pids in index.items() if k.startswith(key) for pid in pids}
         inside = {pid for k, pids in index.items() if key in k for pid in pids}
-        # Tracked places first ("lachin" is the corridor, not the town), then any place.
-        for pool in (exact, prefix, inside):
-            tracked = {p for p in pool if self._by_id[p].get("tracked")}
-            if tracked:
-                return self._place(self._by_id[self._best(tracked)])
-        for pool in (exact, prefix, inside):
+        # "lachin" is the Lachin Corridor (tracked, named "<key> corridor") before the town;
+        # "stepanakert" is the town before the corridor alias "Stepanakert-Goris road".
+        for pool, tracked_only in ((exact, True), (named, True), (exact, False), (prefix, True),
+                                   (inside, True), (prefix, False), (inside, False)):
+            if tracked_only:
+                pool = {p for p in pool if self._by_id[p].get("tracked")}
             if pool:
                 return self._place(self._by_id[self._best(pool)])
         raise UnknownPlaceError(query, self._suggest(query))

@@ -26,7 +26,7 @@ from typing import IO, Any
 from tracker.config import Settings, SourceConfig
 from tracker.errors import DatabaseLockedError, StoreError
 
-STOP_DEADLINE = 8.0  # seconds from the signal to exit; the contract says 10
+STOP_DEADLINE = 5.0  # seconds from the signal to exit (the contract says 10)
 MAX_DUE_SLACK = 5.0  # seconds a backoff may be cut short to match the job's own timing
 STARTUP_STAGGER = 0.5  # seconds between the first polls of consecutive sources
 

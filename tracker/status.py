@@ -115,10 +115,15 @@ class _Replay:
         return [p for p in positions.values() if p.at > t - self.window]
 
     def _enough(self, support: list[_Position], against: list[_Position]) -> bool:
-        """Corroboration: N independent voices net of deniers, or an undenied authority."""
+        """Corroboration: N independent voices net of deniers, or an undenied authority.
+
+        Voices count only as far as they come from distinct stories: one article quoting
+        two officials is one report, as is one ministry quoted by two outlets.
+        """
         if self._is_authority(support) and not self._is_authority(against):
             return True
-        return len(support) - len(against) >= self.rules.corroboration
+        stories = {p.obs.story_id or p.obs.article_url for p in support}
+        return min(len(support), len(stories)) - len(against) >= self.rules.corroboration
 
     def add(self, obs: Observation, t: datetime) -> None:
         """Record one observation as its voice's latest position on its layer."""

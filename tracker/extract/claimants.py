@@ -10,6 +10,7 @@ from tracker.extract.cues import Lexicon
 REPORTER = "reporter"
 UNNAMED = "unnamed source"
 
+_POSSESSIVE_SEPS = ("'s ", "’s ", "' ", "’ ")
 _TOKEN = re.compile(r"[\w'’.&-]+|[^\w\s]")
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,\s*$", re.IGNORECASE)
 _FORWARD_END = re.compile(r"[,;:.!?()\"“”]|\s(?:that|who|which|as|and said)\s", re.UNICODE)
@@ -71,13 +72,13 @@ def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
         return REPORTER
     if low in lex.claimant_pronouns:
         return ""
-    for country, adjective in lex.demonyms.items():
-        for form in (country, country.removeprefix("the ")):
-            if low == form:
-                return f"{adjective} government"
-            for sep in ("'s ", "’s ", "' ", "’ "):
-                if low.startswith(form + sep):
-                    return f"{adjective} {name[len(form) + len(sep) :]}"
+    forms = lex.demonym_forms
+    if low in forms:
+        return f"{forms[low]} government"
+    for sep in _POSSESSIVE_SEPS:
+        at = low.find(sep)
+        if at > 0 and low[:at] in forms:
+            return f"{forms[low[:at]]} {name[at + len(sep) :]}"
     return re.sub(r"['’]s?$", "", name)
 
 
@@ -90,15 +91,23 @@ class Attributor:
         self.lex = lex
         self.outlet = outlet
         self.last_named = ""
+        self._cache: dict[tuple[int, int], tuple[str, list[re.Match[str]]]] = {}
+
+    def _sentence(self, start: int, end: int) -> tuple[str, list[re.Match[str]]]:
+        """The "quoted Y as saying" speaker and the reporting verbs of a sentence, once."""
+        key = (start, end)
+        if key not in self._cache:
+            q = self.lex.quoted_re.search(self.text, start, end) if self.lex.quoted_re else None
+            verbs = list(self.lex.speech_re.finditer(self.text, start, end))
+            self._cache[key] = (q.group(1) if q else "", verbs)
+        return self._cache[key]
 
     def claimant(self, sent_start: int, sent_end: int, cue_start: int) -> str:
         """The claimant of the cue at ``cue_start``: "reporter" or a normalised source."""
         text, lex = self.text, self.lex
-        if lex.quoted_re is not None:
-            q = lex.quoted_re.search(text, sent_start, sent_end)
-            if q:
-                return self._named(q.group(1))
-        verbs = list(lex.speech_re.finditer(text, sent_start, sent_end))
+        quoted, verbs = self._sentence(sent_start, sent_end)
+        if quoted:
+            return self._named(quoted)
         before = [v for v in verbs if v.end() <= cue_start]
         for verb in reversed(before):
             who = self._subject(sent_start, verb)

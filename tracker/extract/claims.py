@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from tracker.extract.claimants import Attributor
+from tracker.extract.cue_scan import CueScanner
 from tracker.extract.cues import Cue, Lexicon, load_lexicon
 from tracker.extract.sentences import split_clauses, split_sentences
 from tracker.models import Claim, Mention, Place, Status
@@ -31,6 +32,17 @@ _WORD = re.compile(r"\w[\w'’-]*")
 # replacing them keeps every offset.
 _QUOTES_TO_SPACE = str.maketrans({q: " " for q in '"“”«»„'})
 _YEAR_CAP = 2100
+
+
+_SCANNERS: dict[int, CueScanner] = {}
+
+
+def _scanner(lex: Lexicon) -> CueScanner:
+    """The cue scanner of a lexicon, built once (lexicons are cached, so ids are stable)."""
+    key = id(lex.cue_re)
+    if key not in _SCANNERS:
+        _SCANNERS[key] = CueScanner(lex.cue_re, (c.pattern for c in lex.cues))
+    return _SCANNERS[key]
 
 
 class PlaceLookup(Protocol):
@@ -68,23 +80,24 @@ class ClaimReader:
     ) -> list[Claim]:
         """Every status claim about a tracked place in ``text``, in text order."""
         lex = load_lexicon(language)
-        targets = self._targets(text, mentions, lex)
+        sentences = split_sentences(text, lex.abbreviations)
+        targets = self._targets(text, mentions, lex, sentences)
         if not targets:
             return []
-        cue_matches = list(lex.cue_re.finditer(text.translate(_QUOTES_TO_SPACE)))
-        if not any(lex.cue_at(m).status for m in cue_matches):
-            return []
+        scanned = text.translate(_QUOTES_TO_SPACE)
+        lowered = scanned.lower()
+        scanner = _scanner(lex)
         attributor = Attributor(text, lex, outlet)
         spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
         found: dict[tuple[str, Status, str, bool], Claim] = {}
-        sentences = split_sentences(text, lex.abbreviations)
-        ci = 0
+        ti = 0
         for s_start, s_end in sentences:
-            in_sentence = []
-            while ci < len(cue_matches) and cue_matches[ci].start() < s_end:
-                if cue_matches[ci].start() >= s_start:
-                    in_sentence.append(cue_matches[ci])
-                ci += 1
+            # Only a sentence that names a place (or refers back to one) can hold a claim.
+            while ti < len(targets) and targets[ti].start < s_start:
+                ti += 1
+            if ti >= len(targets) or targets[ti].start >= s_end:
+                continue
+            in_sentence = scanner.scan(scanned, lowered, s_start, s_end)
             if not in_sentence:
                 continue
             for c_start, c_end in split_clauses(text, s_start, s_end, lex.clause_breaks):
@@ -116,7 +129,13 @@ class ClaimReader:
 
     # ------------------------------------------------------------------ targets
 
-    def _targets(self, text: str, mentions: Sequence[Mention], lex: Lexicon) -> list[_Target]:
+    def _targets(
+        self,
+        text: str,
+        mentions: Sequence[Mention],
+        lex: Lexicon,
+        sentences: list[tuple[int, int]],
+    ) -> list[_Target]:
         targets = []
         for m in mentions:
             if (getattr(m, "role", "place") or "") not in PLACE_ROLES:
@@ -130,7 +149,7 @@ class ClaimReader:
                 targets.append(_Target(m.start, m.end, m.linked_to, name, kind, 1.0))
         targets.sort(key=lambda t: t.start)
         taken = [(t.start, t.end) for t in targets]
-        refs = self._anaphors(text, lex, targets, taken)
+        refs = self._anaphors(text, lex, targets, taken, sentences)
         return sorted(targets + refs, key=lambda t: t.start)
 
     def _place(self, place_id: str) -> Place | None:
@@ -142,7 +161,12 @@ class ClaimReader:
             return None
 
     def _anaphors(
-        self, text: str, lex: Lexicon, targets: list[_Target], taken: list[tuple[int, int]]
+        self,
+        text: str,
+        lex: Lexicon,
+        targets: list[_Target],
+        taken: list[tuple[int, int]],
+        sentences: list[tuple[int, int]],
     ) -> list[_Target]:
         """ "the road" -> the last place of a compatible kind; "it" -> the sentence topic."""
         if not targets:
@@ -173,7 +197,6 @@ class ClaimReader:
                         )
                     )
         if lex.pronoun_re is not None:
-            sentences = split_sentences(text, lex.abbreviations)
             for m in lex.pronoun_re.finditer(text, targets[0].end):
                 group = "a" if m.group("a") else "b"
                 start, end = m.start(group), m.end(group)

@@ -64,6 +64,8 @@ class Lexicon:
     time_phrase: re.Pattern[str] | None
     verb_adverbs: frozenset[str]
     demonyms: dict[str, str] = field(default_factory=dict)
+    # Every written form of a country ("the uk", "uk") -> its adjective, for O(1) lookup.
+    demonym_forms: dict[str, str] = field(default_factory=dict)
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -191,4 +193,15 @@ def _compile(lang: str, data: dict) -> Lexicon:
         time_phrase=re.compile(att["time_phrase"], FLAGS) if att.get("time_phrase") else None,
         verb_adverbs=frozenset(w.lower() for w in att.get("verb_adverbs", ())),
         demonyms={k.lower(): v for k, v in att.get("demonyms", {}).items()},
+        demonym_forms=_demonym_forms(att.get("demonyms", {})),
     )
+
+
+def _demonym_forms(demonyms: dict[str, str]) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for country, adjective in demonyms.items():
+        low = country.lower()
+        # The first table entry wins, as a scan in table order would.
+        forms.setdefault(low, adjective)
+        forms.setdefault(low.removeprefix("the "), adjective)
+    return forms

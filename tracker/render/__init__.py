@@ -51,7 +51,14 @@ def render_site(
     """Render the whole site into ``out_dir``. ``tiles=False`` leaves out the online
     OpenStreetMap layer, so the pages make no network request at all."""
     from tracker.render.assets import asset_files
-    from tracker.render.cache import STATE_FILE, dump_state, input_digest, load_state
+    from tracker.render.cache import (
+        STATE_FILE,
+        dump_state,
+        entry,
+        input_digest,
+        is_current,
+        load_state,
+    )
     from tracker.render.exports import atom_feed, status_csv, status_geojson
     from tracker.render.pages import render_index, render_place
     from tracker.render.views import PLACE_OBSERVATIONS, gather
@@ -85,9 +92,9 @@ def render_site(
             parts, gazetteer.feature(pid), [gazetteer.feature(p.id) for p in parts],
             parent.place.name if parent else None,
         )
-        new_state[page] = new_state[feed] = digest
-        if state.get(page) == digest and (out_dir / page).is_file() and (out_dir / feed).is_file():
-            skipped |= {page, feed}  # same inputs, same bytes: not even rendered
+        if is_current(out_dir, state, digest, page, feed):
+            skipped |= {page, feed}  # same inputs and the files are intact: not rendered
+            new_state[page], new_state[feed] = state[page], state[feed]
             continue
         files[page] = render_place(gazetteer, item, data, tiles=tiles).encode()
         files[feed] = atom_feed(
@@ -99,6 +106,8 @@ def render_site(
             names=names,
             pages={pid: f"../place/{item.page}.html"},
         )
+        new_state[page] = entry(digest, files[page])
+        new_state[feed] = entry(digest, files[feed])
     written = [out_dir / r for r, body in files.items() if write_if_changed(out_dir / r, body)]
     removed = _prune(out_dir, files.keys() | skipped)
     # written last: a render that failed half-way leaves the old digests, so it is redone

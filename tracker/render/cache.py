@@ -2,7 +2,8 @@
 
 The daemon renders after every poll cycle while most places stay quiet; a digest of
 each page's inputs (and of the renderer's own code) is kept in ``.render-state.json``
-beside the pages. A missing or unreadable state file only means a full render.
+beside the pages with a digest of each file's content, so a page damaged on disk is
+rendered again. A missing or unreadable state file only means a full render.
 """
 
 from __future__ import annotations
@@ -47,6 +48,27 @@ def load_state(out_dir: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         return {}
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def entry(digest: str, content: bytes) -> str:
+    """The state recorded for one file: its inputs' digest and its content's."""
+    return f"{digest}:{hashlib.sha256(content).hexdigest()}"
+
+
+def is_current(out_dir: Path, state: dict[str, str], digest: str, *rel_paths: str) -> bool:
+    """True when every file was rendered from these inputs and is still intact on disk
+    (a hand-edited or truncated page is rendered again)."""
+    for rel in rel_paths:
+        recorded = state.get(rel, "")
+        if not recorded.startswith(digest + ":"):
+            return False
+        try:
+            content = (out_dir / rel).read_bytes()
+        except OSError:
+            return False
+        if recorded != entry(digest, content):
+            return False
+    return True
 
 
 def dump_state(state: dict[str, str]) -> bytes:

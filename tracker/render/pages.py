@@ -82,17 +82,17 @@ def render_index(
     tiles: bool,
 ) -> str:
     """The overview page: all tracked places, legend, filters, latest changes."""
-    props = [popup_properties(item, "place/") for item in data.values()]
-    features = [
-        _feature(gazetteer, item, p) for item, p in zip(data.values(), props, strict=True)
-    ]
+    # places with no news first, so the ones with a status are drawn on top of them
+    items = sorted(data.values(), key=lambda i: (i.status.status != "unknown", i.place.id))
+    props = [popup_properties(item, "place/") for item in items]
+    features = [_feature(gazetteer, item, p) for item, p in zip(items, props, strict=True)]
     names = {pid: item.place.name for pid, item in data.items()}
     latest = sorted(changes, key=lambda c: c.at, reverse=True)[:RECENT_CHANGES]
     regions = sorted({c for item in data.values() for c in item.place.countries})
     body = _env().get_template("index.html").render(
         now_iso=iso(now),
         now_text=f"{now:%Y-%m-%d %H:%M} UTC",
-        places=sorted(props, key=lambda p: p["name"].casefold()),
+        places=sorted(props, key=lambda p: (p["status"] == "unknown", p["name"].casefold())),
         changes=[change_row(c, names, "place/") for c in latest],
     )
     payload = {

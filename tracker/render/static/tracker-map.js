@@ -108,21 +108,24 @@
     var layer = L.geoJSON(feature, {
       style: function () { return style(p, focus); },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, { radius: focus ? 10 : (p.role === "part" ? 5 : 8) });
+        var r = focus ? 10 : (p.role === "part" || p.status === "unknown" ? 5 : 8);
+        return L.circleMarker(latlng, { radius: r });
       }
     }).addTo(group);
-    if (p.role === "part") {
-      layer.bindTooltip(el("span", null, p.name + " (" + p.kind + ")"));
-    } else {
+    // MultiPoint and GeometryCollection give nested groups; tooltips go on the leaves.
+    var leaves = [];
+    (function collect(l) {
+      if (l.eachLayer) { l.eachLayer(collect); } else { leaves.push(l); }
+    })(layer);
+    var label = p.role === "part" ? p.name + " (" + p.kind + ")" : p.name + ": " + p.status;
+    leaves.forEach(function (leaf) { leaf.bindTooltip(el("span", null, label)); });
+    if (p.role !== "part") {
       layer.bindPopup(function () { return popupContent(p); }, { maxWidth: 320 });
-      layer.bindTooltip(el("span", null, p.name + ": " + p.status));
     }
     group.on("add", function () {
-      group.eachLayer(function (sub) {
-        sub.eachLayer && sub.eachLayer(function (leaf) {
-          var node = leaf.getElement && leaf.getElement();
-          if (node) node.setAttribute("data-place-id", p.id);
-        });
+      leaves.forEach(function (leaf) {
+        var node = leaf.getElement && leaf.getElement();
+        if (node) node.setAttribute("data-place-id", p.id);
       });
     });
     return { group: group, layer: layer, props: p };
@@ -222,10 +225,8 @@
     api.open = function (id) {
       var d = api.layers[id];
       if (!d) return false;
-      d.layer.eachLayer(function (leaf) {
-        var c = leaf.getBounds ? leaf.getBounds().getCenter() : leaf.getLatLng();
-        d.layer.openPopup(c);
-      });
+      var b = d.layer.getBounds();
+      d.layer.openPopup(b.isValid() ? b.getCenter() : undefined);
       return true;
     };
     function fit(group) {

@@ -1,0 +1,127 @@
+"""Fast cue finding: an Aho-Corasick pass over the literal heads of every cue pattern
+picks the few word starts where a cue can begin; the precise cue regex runs only there.
+
+The heads are derived from the cue regexes themselves, so the lexicon stays the single
+source of truth; a pattern whose start is not literal disables the prefilter (the scan
+then falls back to the plain regex search, which finds the same matches).
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre_c  # the regex parser: the only way to read a pattern's heads
+import re._parser as sre_p
+from collections.abc import Iterable
+
+import ahocorasick
+
+HEAD_LEN = 4  # characters of each head; longer heads mean fewer false candidates
+_MAX_HEADS = 4000  # a pattern with more literal starts than this is not prefiltered
+
+
+class _Unbounded(Exception):
+    """The pattern can start with something that is not a short literal."""
+
+
+def cue_heads(pattern: str, flags: int, length: int = HEAD_LEN) -> set[str]:
+    """Lower-case literal prefixes (at most ``length`` characters) that every match of
+    ``pattern`` starts with one of; raises ValueError when there is no such set."""
+    try:
+        parsed = sre_p.parse(pattern, flags)
+        heads = _expand(list(parsed), "", length)
+    except (_Unbounded, RecursionError) as exc:
+        raise ValueError(f"no literal heads for {pattern[:40]!r}") from exc
+    if "" in heads:
+        raise ValueError(f"pattern {pattern[:40]!r} can start with anything")
+    return heads
+
+
+def _expand(items: list, prefix: str, length: int) -> set[str]:
+    """Every literal prefix reachable by walking ``items`` after ``prefix``."""
+    if len(prefix) >= length or not items:
+        return {prefix[:length]}
+    op, av = items[0]
+    rest = items[1:]
+    out: set[str] = set()
+    if op is sre_c.LITERAL:
+        return _expand(rest, prefix + chr(av).lower(), length)
+    if op is sre_c.IN:
+        chars = _class_chars(av)
+        if chars is None:
+            return {prefix}  # the literal part ends here
+        for ch in chars:
+            out |= _expand(rest, prefix + ch, length)
+    elif op is sre_c.SUBPATTERN:
+        out = _expand(list(av[-1]) + rest, prefix, length)
+    elif op is sre_c.BRANCH:
+        for alt in av[1]:
+            out |= _expand(list(alt) + rest, prefix, length)
+    elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
+        lo, hi, body = av
+        if lo == 0:
+            out |= _expand(rest, prefix, length)
+        if hi == 1:
+            out |= _expand(list(body) + rest, prefix, length)
+        else:  # after one pass of a longer repeat the next item is unknown: stop there
+            out |= _expand(list(body), prefix, length)
+    elif op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+        return _expand(rest, prefix, length)  # zero-width: no characters consumed
+    else:
+        return {prefix}
+    if len(out) > _MAX_HEADS:
+        raise _Unbounded
+    return out
+
+
+def _class_chars(items: Iterable) -> list[str] | None:
+    """The lower-case characters of a small ``[...]`` class, or None if it is not one."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            chars.add(chr(av).lower())
+        elif op is sre_c.RANGE and av[1] - av[0] < 12:
+            chars.update(chr(c).lower() for c in range(av[0], av[1] + 1))
+        else:
+            return None
+    return sorted(chars) if len(chars) <= 12 else None
+
+
+class CueScanner:
+    """Finds the same matches as ``cue_re.finditer`` but tries the regex only where a
+    cue head starts a word."""
+
+    def __init__(self, cue_re: re.Pattern[str], patterns: Iterable[str]) -> None:
+        self.cue_re = cue_re
+        self.automaton: ahocorasick.Automaton | None = None
+        heads: set[str] = set()
+        try:
+            for p in patterns:
+                heads |= cue_heads(p, cue_re.flags)
+        except ValueError:
+            return  # no prefilter: finditer over the whole span
+        auto = ahocorasick.Automaton()
+        for h in heads:
+            auto.add_word(h, h)
+        auto.make_automaton()
+        self.automaton = auto
+
+    def scan(self, text: str, lowered: str, start: int, end: int) -> list[re.Match[str]]:
+        """Cue matches starting in ``text[start:end]``; ``lowered`` is ``text.lower()``."""
+        if self.automaton is None or len(lowered) != len(text):
+            return list(self.cue_re.finditer(text, start, end))
+        starts = set()
+        for last, head in self.automaton.iter(lowered, start, end):
+            s = last - len(head) + 1
+            if s == 0 or not (lowered[s - 1].isalnum() or lowered[s - 1] == "_"):
+                starts.add(s)
+        found = []
+        pos = start
+        match = self.cue_re.match
+        for s in sorted(starts):
+            if s < pos:
+                continue
+            m = match(text, s)
+            if m:
+                found.append(m)
+                pos = max(m.end(), s + 1)
+        return found
