@@ -1,8 +1,10 @@
 """Geocoding benchmark: documents per second and recall of inserted place names, against
-geotext and flashgeotext, on one generated corpus. Run: python benchmarks/bench_geocode.py"""
+geotext and flashgeotext, on one generated corpus (best of interleaved rounds).
+Run: python benchmarks/bench_geocode.py [--rounds N]"""
 
 from __future__ import annotations
 
+import argparse
 import random
 import time
 
@@ -13,6 +15,7 @@ FILLER = ("officials said on Monday that traffic resumed after talks between the
           "the convoy carried food and medicine for residents", "queues grew through the night",
           "the agency reported that the situation remained calm", "drivers waited for hours")
 DOCS = 2000
+ROUNDS = 7
 
 
 def corpus(gaz: Gazetteer, seed: int = 7) -> list[tuple[str, list[str]]]:
@@ -30,41 +33,56 @@ def corpus(gaz: Gazetteer, seed: int = 7) -> list[tuple[str, list[str]]]:
     return docs
 
 
-def run(label: str, find, docs: list[tuple[str, list[str]]]) -> dict[str, float]:
+def timed(find, docs: list[tuple[str, list[str]]]) -> tuple[float, list]:
+    """Seconds for one pass of ``find`` over ``docs``, and what it found."""
     start = time.perf_counter()
     found = [find(text) for text, _ in docs]
-    secs = time.perf_counter() - start
+    return time.perf_counter() - start, found
+
+
+def recall(docs: list[tuple[str, list[str]]], found: list) -> float:
     hits = sum(len({n for n in names if n in f}) for (_, names), f in zip(docs, found, strict=True))
-    total = sum(len(names) for _, names in docs)
-    result = {"docs_per_s": len(docs) / secs, "recall": hits / total}
-    print(f"{label:<14} {result['docs_per_s']:>10.0f} docs/s   recall {result['recall']:.3f}")
-    return result
+    return hits / sum(len(names) for _, names in docs)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed passes per finder")
+    args = parser.parse_args()
     t0 = time.perf_counter()
     gaz = Gazetteer.load()
     geo = Geocoder(gaz)
     geo.find_mentions("warm up")
     print(f"load + automaton: {time.perf_counter() - t0:.3f} s")
     docs = corpus(gaz)
-    ours = run("tracker", lambda t: {m.text for m in geo.find_mentions(t)}, docs)
+    finders = {"tracker": lambda t: {m.text for m in geo.find_mentions(t)}}
     try:
         from geotext import GeoText
 
-        gt = run("geotext", lambda t: set(GeoText(t).cities), docs)
-        print(f"tracker / geotext speed: {ours['docs_per_s'] / gt['docs_per_s']:.2f}x")
+        finders["geotext"] = lambda t: set(GeoText(t).cities)
     except ImportError:
         print("geotext not installed")
     try:
         from flashgeotext.geotext import GeoText as FlashGeoText
 
         fgt = FlashGeoText()
-        fl = run("flashgeotext",
-                 lambda t: set(fgt.extract(input_text=t)["cities"].keys()), docs)
-        print(f"tracker / flashgeotext speed: {ours['docs_per_s'] / fl['docs_per_s']:.2f}x")
+        finders["flashgeotext"] = lambda t: set(fgt.extract(input_text=t)["cities"].keys())
     except ImportError:
         print("flashgeotext not installed")
+    # Interleaved rounds, best time of each finder: other load on the machine only ever
+    # slows a pass down, so the fastest pass is the least disturbed one.
+    best = dict.fromkeys(finders, float("inf"))
+    found: dict[str, list] = {}
+    for _ in range(args.rounds):
+        for label, find in finders.items():
+            secs, found[label] = timed(find, docs)
+            best[label] = min(best[label], secs)
+    rate = {label: len(docs) / secs for label, secs in best.items()}
+    for label in finders:
+        print(f"{label:<14} {rate[label]:>10.0f} docs/s   recall {recall(docs, found[label]):.3f}")
+    for label in finders:
+        if label != "tracker":
+            print(f"tracker / {label} speed: {rate['tracker'] / rate[label]:.2f}x")
 
 
 if __name__ == "__main__":

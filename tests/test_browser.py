@@ -63,7 +63,7 @@ class Visit:
 
     def open(self, url: str) -> Visit:
         self.page.goto(url)
-        self.page.wait_for_function("window.TrackerMap && window.TrackerMap.current")
+        self.page.wait_for_function("() => window.TrackerMap && window.TrackerMap.current")
         return self
 
     def outside_requests(self) -> list[str]:
@@ -157,7 +157,7 @@ def test_clicking_a_place_opens_its_popup(tmp_path, browser, visit):
     assert popup.locator("a.tr-more").get_attribute("href") == "place/river-crossing.html"
     page.locator('[data-open-place="north-corridor"]').click()  # the list beside the map
     page.wait_for_function(
-        "document.querySelector('.leaflet-popup-content .tr-name')?.textContent"
+        "() => document.querySelector('.leaflet-popup-content .tr-name')?.textContent"
         " === 'North Corridor'"
     )
     corridor = page.locator(".leaflet-popup-content").inner_text()
@@ -231,7 +231,7 @@ def test_payloads_in_headlines_claimants_outlets_and_urls_execute_nothing(
 def test_tiles_are_the_only_outside_request_when_enabled(tmp_path, browser, visit):
     site = build(tmp_path, tiles=True)
     v = visit(site).open((site / "index.html").as_uri())
-    v.page.wait_for_function("document.querySelectorAll('img.leaflet-tile').length > 0")
+    v.page.wait_for_function("() => document.querySelectorAll('img.leaflet-tile').length > 0")
     outside = v.outside_requests()
     assert outside and all(u.startswith("https://tile.openstreetmap.org/") for u in outside)
     # blocked tiles leave the map readable: the basemap and the places are still drawn
@@ -255,10 +255,44 @@ def test_site_served_over_http_from_127_0_0_1(tmp_path, browser, visit):
         assert sorted(v.page.evaluate("Object.keys(TrackerMap.current.layers)")) == TRACKED
         v.page.locator('[data-open-place="hill-region"]').click()  # opens the popup
         v.page.locator('.leaflet-popup-content [data-place-id="hill-region"] a.tr-more').click()
-        v.page.wait_for_function("TrackerMap.current && TrackerMap.current.layers['hill-region']"
-                                 " && location.pathname.endsWith('hill-region.html')")
+        v.page.wait_for_url("**/place/hill-region.html")
+        v.page.wait_for_function("() => window.TrackerMap && window.TrackerMap.current")
+        assert v.page.evaluate("Object.keys(TrackerMap.current.layers)") == ["hill-region"]
         assert v.errors == []
         assert v.outside_requests() == []
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_content_security_policy_stops_markup_that_slipped_past_escaping(tmp_path, visit):
+    site = build(tmp_path)
+    page = site / "place" / "hill-region.html"
+    html = page.read_text()
+    assert "Content-Security-Policy" in html
+    smuggled = ('<img src="data:," onerror="window.__pwned=1">'
+                "<script>window.__pwned=2</script>"
+                '<a id="x" href="javascript:window.__pwned=3">x</a>')
+    page.write_text(html.replace('<main class="tr-main">', '<main class="tr-main">' + smuggled))
+    v = visit(site).open(page.as_uri())
+    v.page.locator("#x").click()
+    assert v.page.evaluate("typeof window.__pwned") == "undefined"
+    assert any("Content Security Policy" in e for e in v.errors)
+    assert v.page.evaluate("Object.keys(TrackerMap.current.layers)") == ["hill-region"]
+
+
+def test_place_without_geometry_breaks_nothing(tmp_path, visit):
+    from tracker.models import Place
+
+    gaz = sample_gazetteer()
+    gaz.places.append(Place("lost-pass", "Lost Pass", "road", countries=("AA",)))
+    statuses, changes, observations = sample_data()
+    render_site(tmp_path, gaz, statuses, changes, observations, NOW, tiles=False)
+    for path in (tmp_path / "index.html", tmp_path / "place" / "lost-pass.html"):
+        v = visit(tmp_path).open(path.as_uri())
+        assert "lost-pass" in v.page.evaluate("Object.keys(TrackerMap.current.layers)")
+        assert v.page.evaluate("TrackerMap.current.open('lost-pass')") is False
+        assert v.errors == [], path
+    index = visit(tmp_path).open((tmp_path / "index.html").as_uri())
+    index.page.locator('[data-open-place="lost-pass"]').click()  # falls back to the page
+    index.page.wait_for_url("**/place/lost-pass.html")

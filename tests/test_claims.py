@@ -282,3 +282,122 @@ def test_unknown_language_is_a_clear_error():
 def test_language_tags_are_normalised():
     text = "Protesters blocked the Lachin corridor."
     assert pairs(text, language="en-GB") == {("Lachin Corridor", "blocked")}
+
+
+# Permission granted to one category of traffic only is a restriction.
+PERMISSION = [
+    (
+        "Only buses of the UN and of the Red Cross are allowed through the Rafah crossing.",
+        {("Rafah crossing", "restricted")},
+    ),
+    (
+        "Only medical convoys may cross the Torkham crossing this week.",
+        {("Torkham crossing", "restricted")},
+    ),
+    ("The Kerch bridge is open only to passenger cars.", {("Kerch Bridge", "restricted")}),
+    (
+        "Since Friday only residents with permits have been permitted to use the Georgian "
+        "Military Road.",
+        {("Georgian Military Road", "restricted")},
+    ),
+    (
+        "Lorries were allowed through the Upper Lars checkpoint on Monday.",
+        {("Upper Lars crossing", "open")},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", PERMISSION)
+def test_permission_for_some_is_restricted(text, expected):
+    assert pairs(text) == expected
+
+
+# A denial predicate negates its own conjunct only; a denial verb also what follows it.
+DENIAL_SCOPE = [
+    (
+        "The Georgian government said the Upper Lars checkpoint is still closed and that "
+        "claims of free movement there are lies.",
+        {("closed", False), ("open", True)},
+    ),
+    (
+        "Tehran denied that the Strait of Hormuz was blocked and that ships were stopped.",
+        {("blocked", True)},
+    ),
+    ("Kyiv called reports that the Kerch bridge reopened fake.", {("open", True)}),
+]
+
+
+@pytest.mark.parametrize("text, expected", DENIAL_SCOPE)
+def test_denial_scope(text, expected):
+    claims = read(text)
+    assert {(c.status.value, c.negated) for c in claims} == expected
+    assert len({c.claimant for c in claims}) == 1
+
+
+# One party under two names (a capital and a ministry) is one source per article.
+PARTIES = [
+    (
+        "Baku says the Lachin road is open. Azerbaijan's Foreign Ministry said on Monday that "
+        "the Lachin corridor is open to all traffic.",
+        1,
+    ),
+    (
+        "Moscow says the Kerch bridge is closed. The Russian Foreign Ministry said the Kerch "
+        "bridge was closed overnight.",
+        1,
+    ),
+    # activists are not the government, even when they share its country
+    (
+        "Baku says the Lachin road is open. Azerbaijani activists said the Lachin corridor is "
+        "open.",
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize("text, n", PARTIES)
+def test_one_claim_per_party(text, n):
+    claims = read(text)
+    assert len({(c.status, c.negated) for c in claims}) == 1
+    assert len(claims) == n
+
+
+def test_party_table_maps_capitals_and_state_organs():
+    from tracker.extract.claimants import party_of
+    from tracker.extract.cues import load_lexicon
+
+    lex = load_lexicon("en")
+    assert party_of("Baku", lex) == party_of("Azerbaijani Foreign Ministry", lex)
+    assert party_of("Azerbaijani activists", lex) == "Azerbaijani activists"
+    assert party_of("ICRC", lex) == "ICRC"
+
+
+RESUMED_OBSTRUCTION = [
+    (
+        "Farmers on Monday resumed their blockade of the Rafah crossing.",
+        {("Rafah crossing", "blocked")},
+    ),
+    ("Truckers renewed the sit-in on the Torkham crossing.", {("Torkham crossing", "blocked")}),
+    ("Traffic resumed on the Kerch bridge at dawn.", {("Kerch Bridge", "open")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", RESUMED_OBSTRUCTION)
+def test_resuming_an_obstruction_is_not_reopening(text, expected):
+    assert pairs(text) == expected
+
+
+def test_cue_scanner_finds_what_the_plain_regex_finds():
+    from tracker.extract.cue_scan import scanner_for
+    from tracker.extract.cues import load_lexicon
+
+    text = (
+        "Protesters blocked the road; later it reopened. Only aid trucks are allowed through, "
+        "officials said, while the checkpoint stayed closed-door? No: closed to cars. Blockade!"
+    )
+    for lang in ("en", "ru"):
+        lex = load_lexicon(lang)
+        for regex in (lex.cue_re, lex.speech_re):
+            plain = [(m.start(), m.end()) for m in regex.finditer(text)]
+            fast = scanner_for(regex).scan(text, text.lower(), 0, len(text))
+            assert [(m.start(), m.end()) for m in fast] == plain

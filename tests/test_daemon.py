@@ -208,3 +208,18 @@ def test_a_killed_daemon_leaves_no_stale_lock(tmp_path, server, start):
     second = start(cfg, "second")
     second.wait_for(lambda: second.has_event("started"), 30, "restart after a crash")
     assert second.stop() < 10
+
+
+def test_a_feed_that_changes_guids_adds_no_duplicates(tmp_path, server, capsys):
+    items = [("Road news", "http://wire.example.org/road?utm_source=rss", "Traffic is normal."),
+             ("Weather", "http://wire.example.org/weather", "Sunny.")]
+    server.add("/feed.xml", rss(items, guid_prefix="first-"))
+    cfg = str(config(tmp_path, server.url("/feed.xml")))
+    assert main(["poll", "--config", cfg, "--no-render", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["sources"][0]
+    server.add("/feed.xml", rss(items, guid_prefix="second-"))  # new GUIDs, same stories
+    assert main(["poll", "--config", cfg, "--no-render", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)["sources"][0]
+    assert (first["new"], second["articles"], second["new"]) == (2, 2, 0)
+    with open_store(str(tmp_path / "t.db")) as store:
+        assert store.articles_count() == 2

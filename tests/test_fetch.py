@@ -305,3 +305,29 @@ def test_page_source_is_one_article(server, client):
     assert outcome.error is None
     (article,) = outcome.articles
     assert article.url == server.url("/story/1") and "strait" in article.text
+
+
+def test_not_modified_polls_reuse_one_connection(server, client):
+    server.add("/feed.xml", FEED)
+    source = SourceConfig(name="f", kind="rss", url=server.url("/feed.xml"))
+    state = None
+    for _ in range(5):
+        state = poll_source(source, client, state, NOW, FAST).state
+    assert len(server.hits("/feed.xml")) == 5
+    assert server.connections == 1  # 304 bodies are drained, so keep-alive works
+
+
+def test_503_with_retry_after_blocks_the_host_too(server, client):
+    server.add_reply("/maint", Reply(503, b"maintenance", {"retry-after": "30"}))
+    with pytest.raises(RateLimitedError) as info:
+        fetch(client, server.url("/maint"), FAST, now=NOW)
+    assert info.value.until == NOW + timedelta(seconds=30)
+
+
+def test_wrong_charset_header_over_http(server, client):
+    text = "Пункт пропуска закрыт на ремонт дороги."
+    body = rss([("Пропуск", "http://wire.example.org/1", text)], encoding="windows-1251")
+    server.add("/feed.xml", body, content_type="application/rss+xml; charset=utf-8")
+    source = SourceConfig(name="ru", kind="rss", url=server.url("/feed.xml"), language="ru")
+    (article,) = poll_source(source, client, None, NOW, FAST).articles
+    assert article.text == text and article.language == "ru"

@@ -23,14 +23,14 @@ from tracker.errors import ConfigError
 pytestmark = pytest.mark.postgres
 
 FEEDS = 300
-INTERVAL = 6.0  # seconds between two polls of one feed
+INTERVAL = 10.0  # seconds between two polls of one feed
 TICK = 1.0  # the fleet enqueues due sources every second
 HEARTBEAT, STALLED_AFTER, SWEEP = 1.0, 4.0, 2
 # A killed worker's poll is retried within this long (dead-worker detection + sweep + tick).
 TAKEOVER = STALLED_AFTER + HEARTBEAT + SWEEP + TICK + 2.0
-# Queue latency varies between two polls of a feed. A second fetch within one interval, or
-# a missed one, would be a whole interval off, far beyond this.
-JITTER = 2.5
+# Queue latency varies between two polls of a feed, more so on a loaded machine. A second
+# fetch within one interval, or a missed interval, is a whole interval off: beyond these.
+EARLY, LATE = INTERVAL / 4, INTERVAL / 2
 
 PLACES = ("Lachin corridor", "Upper Lars", "Zangezur corridor")
 VERBS = ("was closed to all traffic", "reopened to traffic", "was blocked by protesters")
@@ -133,6 +133,19 @@ def test_fleet_status_before_init_says_what_to_do(db):
 # -- three workers, 300 feeds, one SIGKILL --------------------------------------------------
 
 
+def _retried_polls(db: str) -> set[int]:
+    """The feeds whose poll job was put back in the queue (its worker died)."""
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT j.args->>'source' FROM procrastinate_jobs j"
+            " JOIN procrastinate_events e ON e.job_id = j.id"
+            " WHERE e.type = 'deferred_for_retry' AND j.task_name = 'tracker.fleet.poll'"
+        ).fetchall()
+    return {int(r[0].removeprefix("wire-")) for r in rows}
+
+
 def _poll_jobs_of(db: str, worker_name: str) -> dict[int, str]:
     import psycopg
 
@@ -200,18 +213,18 @@ def test_three_workers_share_300_feeds_and_survive_a_sigkill(db, tmp_path):
         try:
             for i in range(3):
                 workers.append(WorkerProcess(
-                    config, f"w{i}", tmp_path, "--concurrency", "8",
+                    config, f"w{i}", tmp_path, "--concurrency", "12",
                     "--heartbeat", str(HEARTBEAT), "--stalled-after", str(STALLED_AFTER),
                     "--sweep", str(SWEEP), "--no-render"))
             _wait_for(lambda: len(server.fetches) == FEEDS, 60, "every feed fetched once")
-            time.sleep(3 * INTERVAL)  # steady state: three workers share the feeds
+            time.sleep(2 * INTERVAL)  # steady state: three workers share the feeds
 
             victim = workers[0]
             in_flight = _wait_for(lambda: _poll_jobs_of(db, victim.name), 30,
                                   "a poll running on the victim")
             victim.kill()
             killed_at = time.monotonic()
-            time.sleep(4 * INTERVAL)  # the other two take over
+            time.sleep(3 * INTERVAL)  # the other two take over
             status = _status(config)
             ended_at = time.monotonic()
         finally:
@@ -222,15 +235,17 @@ def test_three_workers_share_300_feeds_and_survive_a_sigkill(db, tmp_path):
         reference = _reference_observations(server, tmp_path)
 
     # No feed fetched twice within an interval, and none missed.
-    taken_over = {int(name.removeprefix("wire-")) for name in in_flight.values()}
+    # Every poll that was running on the victim when it died (seen running just before).
+    taken_over = _retried_polls(db)
+    assert {int(name.removeprefix("wire-")) for name in in_flight.values()} <= taken_over
     for feed in range(FEEDS):
         times = fetches[feed]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-        late_ok = INTERVAL + TICK + JITTER
+        late_ok = INTERVAL + TICK + LATE
         for a, gap in zip(times, gaps, strict=False):
             spans_kill = feed in taken_over and a <= killed_at + 1
             if not spans_kill:
-                assert gap >= INTERVAL - JITTER, (feed, _rel(times, killed_at))
+                assert gap >= INTERVAL - EARLY, (feed, _rel(times, killed_at))
             assert gap <= (INTERVAL + TAKEOVER if spans_kill else late_ok), (
                 feed, _rel(times, killed_at))
         assert ended_at - times[-1] <= late_ok + 1, (feed, ended_at - times[-1])
@@ -242,7 +257,7 @@ def test_three_workers_share_300_feeds_and_survive_a_sigkill(db, tmp_path):
     # Fleet status: the victim is dead, the others alive, its jobs retried, nothing failed.
     states = {w["name"]: w["state"] for w in status["workers"]}
     assert states == {"w0": "dead", "w1": "alive", "w2": "alive"}
-    assert status["retried"] >= len(in_flight)
+    assert status["retried"] == len(taken_over)
     assert status["failed"] == 0
     assert status["sources"]["configured"] == FEEDS
 

@@ -364,3 +364,90 @@ def test_render_settings_and_a_broken_state_file_force_a_full_render(tmp_path):
     again = render(tmp_path, tiles=True)
     assert again.written == []  # everything re-rendered, to the same bytes
     assert json.loads((tmp_path / ".render-state.json").read_text())
+
+
+# -- `tracker render` -----------------------------------------------------------------------
+def test_cli_render_writes_the_site_from_a_real_store(tmp_path, capsys):
+    from tracker.cli import main
+    from tracker.models import PlaceStatus
+    from tracker.store import open_store
+
+    db = str(tmp_path / "t.db")
+    change = StatusChange("lachin-corridor", NOW, None, "blocked", claimant="Ministry A",
+                          evidence_url="https://news.example.test/c", title="<b>Road shut</b>")
+    with open_store(db, create=True) as store:
+        store.save_derivation(
+            "lachin-corridor",
+            PlaceStatus("lachin-corridor", "blocked", NOW, claimants=("Ministry A",),
+                        evidence_url="https://news.example.test/c", evidence_title="Road shut",
+                        updated=NOW),
+            [change],
+        )
+    out = tmp_path / "maps"
+    assert main(["render", "--db", db, "--out", str(out), "--no-tiles"]) == 0
+    assert "open " + str(out / "index.html") in capsys.readouterr().out
+    props = {f["properties"]["id"]: f["properties"]
+             for f in json.loads((out / "status.geojson").read_text())["features"]}
+    assert props["lachin-corridor"]["status"] == "blocked"
+    assert len(props) > 50 and {p["status"] for p in props.values()} == {"blocked", "unknown"}
+    page = (out / "place" / "lachin-corridor.html").read_text()
+    assert "&lt;b&gt;Road shut&lt;/b&gt;" in page
+    assert main(["render", "--db", db, "--out", str(out), "--no-tiles"]) == 0
+    second = capsys.readouterr().out
+    # at most index.html, whose "as of" time moves when the clock passed a second
+    assert second.startswith(("wrote 0 files", "wrote 1 files")), second
+
+
+def test_cli_render_without_a_database_is_one_clear_error(tmp_path, capsys):
+    from tracker.cli import main
+
+    code = main(["render", "--db", str(tmp_path / "missing.db"), "--out", str(tmp_path / "m")])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert err.startswith("tracker: error:") and err.count("\n") == 1
+    assert not (tmp_path / "m").exists()
+
+
+def test_place_without_geometry_is_listed_and_exported_but_not_drawn(tmp_path):
+    gaz = sample_gazetteer()
+    gaz.places.append(Place("lost-pass", "Lost Pass", "road", countries=("AA",)))
+    statuses, changes, observations = sample_data()
+    render_site(tmp_path, gaz, statuses, changes, observations, NOW, tiles=False)
+    assert 'data-open-place="lost-pass"' in (tmp_path / "index.html").read_text()
+    feature = next(f for f in json.loads((tmp_path / "status.geojson").read_text())["features"]
+                   if f["id"] == "lost-pass")
+    assert feature["geometry"] is None  # allowed by RFC 7946 (an unlocated feature)
+    assert (tmp_path / "place" / "lost-pass.html").is_file()
+
+
+def test_timeline_of_a_flapping_place_stays_small():
+    start = NOW - timedelta(days=100)
+    flaps = [StatusChange("x", start + timedelta(minutes=10 * k), None,
+                          ("open", "closed")[k % 2]) for k in range(5000)]
+    svg = timeline_svg(flaps, NOW)
+    rects = ET.fromstring(svg).findall("{http://www.w3.org/2000/svg}rect")
+    assert 100 < len(rects) <= 760
+    assert len(svg) < 200_000
+    assert rects[-1].get("fill") == "#67001f"  # the last change (closed) ends the strip
+
+
+def test_timeline_marks_patrolled_periods_with_a_band():
+    start = NOW - timedelta(days=10)
+    changes = [StatusChange("x", start, None, "open"),
+               StatusChange("x", start + timedelta(days=5), "open", "open", patrolled=True)]
+    rects = ET.fromstring(timeline_svg(changes, NOW)).findall("{http://www.w3.org/2000/svg}rect")
+    bands = [r for r in rects if r.get("height") == "6"]
+    assert len(bands) == 1 and bands[0].get("fill") == "#4575b4"
+    assert float(bands[0].get("x")) > 300  # the second half only
+
+
+def test_importing_the_renderer_loads_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, tracker.render, tracker.cli.site; "
+            "print(sorted(m for m in ('folium', 'branca', 'jinja2', 'shapely', 'geopandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

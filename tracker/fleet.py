@@ -427,15 +427,16 @@ def poll_source_job(rt: Runtime, name: str, attempts: int) -> dict[str, Any]:
     # Saved after the articles so that a crash in between re-fetches rather than loses.
     pipe.store.save_source_state(outcome.state)
     backoff = outcome.state.next_attempt if outcome.error else None
-    # A retried poll runs late; the next one waits a whole interval after it.
-    retry_due = now + timedelta(seconds=source.interval) if attempts else None
+    # The next poll waits a whole interval after this one, however late this one ran
+    # (a slow queue at start-up, a retry after a worker died).
+    not_before = now + timedelta(seconds=source.interval)
     with rt.transaction() as conn:
         _defer(conn, "derive", sorted(places))
         conn.execute(
             "UPDATE tracker_fleet_sources SET polls = polls + 1,"
             " errors = errors + %s, last_poll = %s, last_worker = %s, last_error = %s,"
             " next_due = greatest(next_due, %s, %s) WHERE name = %s",
-            (int(bool(outcome.error)), now, rt.name, outcome.error or "", backoff, retry_due,
+            (int(bool(outcome.error)), now, rt.name, outcome.error or "", backoff, not_before,
              name),
         )
     rt.count_poll(bool(outcome.error))

@@ -43,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     poll = subparsers.add_parser(
         "poll", help="poll the sources once now (one cycle) and show what was found",
-        description="Run one cycle now: fetch, extract, store, derive, render. Exits 1 when "
-        "every polled source failed.",
+        description="Run one cycle now: fetch, extract, store, derive, render, and send "
+        "webhooks for the changes. Sources that are backing off after errors are polled "
+        "anyway. Exits 1 when every polled source failed.",
     )
     _add_config_argument(poll)
     add_db_argument(poll)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+from tracker.extract.cue_scan import scanner_for
 from tracker.extract.cues import Lexicon
 
 REPORTER = "reporter"
 UNNAMED = "unnamed source"
 
+_TRAILING_POSSESSIVE = re.compile(r"['’]s?$")
 _POSSESSIVE_SEPS = ("'s ", "’s ", "' ", "’ ")
 _TOKEN = re.compile(r"[\w'’.&-]+|[^\w\s]")
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,\s*$", re.IGNORECASE)
@@ -79,15 +81,33 @@ def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
         at = low.find(sep)
         if at > 0 and low[:at] in forms:
             return f"{forms[low[:at]]} {name[at + len(sep) :]}"
-    return re.sub(r"['’]s?$", "", name)
+    return _TRAILING_POSSESSIVE.sub("", name)
+
+
+def party_of(claimant: str, lex: Lexicon) -> str:
+    """The party a claimant speaks for: "Baku" and "Azerbaijani Foreign Ministry" are both
+    the "Azerbaijani government"; any other claimant is its own party."""
+    low = claimant.lower()
+    if low in lex.parties:
+        return lex.parties[low]
+    adjective, _, organ = claimant.partition(" ")
+    if (
+        organ
+        and lex.state_organs is not None
+        and adjective in lex.adjectives
+        and lex.state_organs.match(organ)
+    ):
+        return f"{adjective} government"
+    return claimant
 
 
 class Attributor:
     """Finds the claimant of a cue inside its sentence; remembers the last named speaker
     so that "he said" in a later sentence points back to it."""
 
-    def __init__(self, text: str, lex: Lexicon, outlet: str = "") -> None:
+    def __init__(self, text: str, lex: Lexicon, outlet: str = "", lowered: str = "") -> None:
         self.text = text
+        self.lowered = lowered or text.lower()
         self.lex = lex
         self.outlet = outlet
         self.last_named = ""
@@ -97,8 +117,14 @@ class Attributor:
         """The "quoted Y as saying" speaker and the reporting verbs of a sentence, once."""
         key = (start, end)
         if key not in self._cache:
-            q = self.lex.quoted_re.search(self.text, start, end) if self.lex.quoted_re else None
-            verbs = list(self.lex.speech_re.finditer(self.text, start, end))
+            quoted_re = self.lex.quoted_re
+            quotes = (
+                scanner_for(quoted_re).scan(self.text, self.lowered, start, end, end)
+                if quoted_re is not None
+                else []
+            )
+            q = quotes[0] if quotes else None
+            verbs = scanner_for(self.lex.speech_re).scan(self.text, self.lowered, start, end, end)
             self._cache[key] = (q.group(1) if q else "", verbs)
         return self._cache[key]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from tracker.extract.claimants import Attributor
-from tracker.extract.cue_scan import CueScanner
+from tracker.extract.claimants import Attributor, party_of
+from tracker.extract.cue_scan import scanner_for
 from tracker.extract.cues import Cue, Lexicon, load_lexicon
 from tracker.extract.sentences import split_clauses, split_sentences
 from tracker.models import Claim, Mention, Place, Status
@@ -30,19 +30,9 @@ PLACE_ROLES = frozenset({"place", ""})
 _WORD = re.compile(r"\w[\w'’-]*")
 # Quotes inside a phrase ('assumed "operational control"') must not hide it from a cue;
 # replacing them keeps every offset.
-_QUOTES_TO_SPACE = str.maketrans({q: " " for q in '"“”«»„'})
+_QUOTE_CHARS = '"“”«»„'
+_QUOTES_TO_SPACE = str.maketrans({q: " " for q in _QUOTE_CHARS})
 _YEAR_CAP = 2100
-
-
-_SCANNERS: dict[int, CueScanner] = {}
-
-
-def _scanner(lex: Lexicon) -> CueScanner:
-    """The cue scanner of a lexicon, built once (lexicons are cached, so ids are stable)."""
-    key = id(lex.cue_re)
-    if key not in _SCANNERS:
-        _SCANNERS[key] = CueScanner(lex.cue_re, (c.pattern for c in lex.cues))
-    return _SCANNERS[key]
 
 
 class PlaceLookup(Protocol):
@@ -81,15 +71,20 @@ class ClaimReader:
         """Every status claim about a tracked place in ``text``, in text order."""
         lex = load_lexicon(language)
         sentences = split_sentences(text, lex.abbreviations)
-        targets = self._targets(text, mentions, lex, sentences)
+        targets = self._targets(mentions)
         if not targets:
             return []
-        scanned = text.translate(_QUOTES_TO_SPACE)
+        has_quotes = any(q in text for q in _QUOTE_CHARS)
+        scanned = text.translate(_QUOTES_TO_SPACE) if has_quotes else text
         lowered = scanned.lower()
-        scanner = _scanner(lex)
-        attributor = Attributor(text, lex, outlet)
+        targets = sorted(
+            targets + self._anaphors(text, lowered, lex, targets, sentences),
+            key=lambda t: t.start,
+        )
+        scanner = scanner_for(lex.cue_re)
+        attributor = Attributor(text, lex, outlet, lowered)
         spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
-        found: dict[tuple[str, Status, str, bool], Claim] = {}
+        found: dict[tuple[str, Status, str, bool], Claim] = {}  # by place, status, party
         ti = 0
         for s_start, s_end in sentences:
             # Only a sentence that names a place (or refers back to one) can hold a claim.
@@ -122,20 +117,18 @@ class ClaimReader:
                         published,
                         clause_cues,
                     ):
-                        key = (claim.place_id, claim.status, claim.claimant, claim.negated)
+                        # One claim per source: "Baku" in a headline and "Azerbaijan's
+                        # Foreign Ministry" in the body are one party saying one thing.
+                        party = party_of(claim.claimant, lex)
+                        key = (claim.place_id, claim.status, party, claim.negated)
                         if key not in found or found[key].confidence < claim.confidence:
                             found[key] = claim
         return sorted(found.values(), key=lambda c: (c.start, c.place_id, c.status.value))
 
     # ------------------------------------------------------------------ targets
 
-    def _targets(
-        self,
-        text: str,
-        mentions: Sequence[Mention],
-        lex: Lexicon,
-        sentences: list[tuple[int, int]],
-    ) -> list[_Target]:
+    def _targets(self, mentions: Sequence[Mention]) -> list[_Target]:
+        """The mentions that stand for a tracked place, in text order."""
         targets = []
         for m in mentions:
             if (getattr(m, "role", "place") or "") not in PLACE_ROLES:
@@ -148,9 +141,7 @@ class ClaimReader:
                 kind = place.kind if place else m.kind
                 targets.append(_Target(m.start, m.end, m.linked_to, name, kind, 1.0))
         targets.sort(key=lambda t: t.start)
-        taken = [(t.start, t.end) for t in targets]
-        refs = self._anaphors(text, lex, targets, taken, sentences)
-        return sorted(targets + refs, key=lambda t: t.start)
+        return targets
 
     def _place(self, place_id: str) -> Place | None:
         if self.gazetteer is None:
@@ -163,21 +154,23 @@ class ClaimReader:
     def _anaphors(
         self,
         text: str,
+        lowered: str,
         lex: Lexicon,
         targets: list[_Target],
-        taken: list[tuple[int, int]],
         sentences: list[tuple[int, int]],
     ) -> list[_Target]:
         """ "the road" -> the last place of a compatible kind; "it" -> the sentence topic."""
         if not targets:
             return []
         refs: list[_Target] = []
+        taken = [(t.start, t.end) for t in targets]
 
         def overlaps(a: int, b: int) -> bool:
             return any(s < b and a < e for s, e in taken)
 
         if lex.anaphor_re is not None:
-            for m in lex.anaphor_re.finditer(text, targets[0].end):
+            scan = scanner_for(lex.anaphor_re).scan
+            for m in scan(text, lowered, targets[0].end, len(text)):
                 if overlaps(m.start(), m.end()):
                     continue
                 kinds = lex.anaphor_heads.get(m.group("head").lower(), frozenset())
@@ -197,7 +190,8 @@ class ClaimReader:
                         )
                     )
         if lex.pronoun_re is not None:
-            for m in lex.pronoun_re.finditer(text, targets[0].end):
+            scan = scanner_for(lex.pronoun_re).scan
+            for m in scan(text, lowered, targets[0].end, len(text)):
                 group = "a" if m.group("a") else "b"
                 start, end = m.start(group), m.end(group)
                 sent_start = next((s for s, e in sentences if s <= start < e), 0)
@@ -429,9 +423,15 @@ def _read_context(
             return None
 
     negated = near("negation", "negation_window", 3)
-    if (den := w.get("denial")) and den.search(clause_text):
-        negated = True
-        hedge *= 0.9
+    den, den_verb = w.get("denial"), w.get("denial_verb")
+    # Scope a denial only when the clause has one (most clauses do not).
+    if (den and den.search(clause_text)) or (den_verb and den_verb.search(clause_text)):
+        j_start, j_end = _conjunct(text, clause, m.start(), w.get("conjunct_breaks"))
+        if (den and den.search(text, j_start, j_end)) or (
+            den_verb and den_verb.search(text, c_start, j_end)
+        ):
+            negated = True
+            hedge *= 0.9
     if cue.restrictable and status in (Status.OPEN, Status.CLOSED):
         qual = w.get("qualifier")
         if qual is not None:
@@ -446,6 +446,21 @@ def _read_context(
                     status = Status.RESTRICTED
                     break
     return status, negated, hedge
+
+
+def _conjunct(
+    text: str, clause: tuple[int, int], at: int, breaks: re.Pattern[str] | None
+) -> tuple[int, int]:
+    """The coordinated part of a clause ("A and that B") that holds position ``at``."""
+    start, end = clause
+    if breaks is None:
+        return start, end
+    for b in breaks.finditer(text, *clause):
+        if b.end() <= at:
+            start = b.end()
+        elif b.start() >= at:
+            return start, b.start()
+    return start, end
 
 
 def _background_year(

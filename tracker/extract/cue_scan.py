@@ -87,28 +87,30 @@ def _class_chars(items: Iterable) -> list[str] | None:
 
 
 class CueScanner:
-    """Finds the same matches as ``cue_re.finditer`` but tries the regex only where a
-    cue head starts a word."""
+    """Finds the same matches as ``regex.finditer`` but tries the regex only where one of
+    its literal heads starts a word."""
 
-    def __init__(self, cue_re: re.Pattern[str], patterns: Iterable[str]) -> None:
-        self.cue_re = cue_re
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
         self.automaton: ahocorasick.Automaton | None = None
-        heads: set[str] = set()
         try:
-            for p in patterns:
-                heads |= cue_heads(p, cue_re.flags)
+            heads = cue_heads(regex.pattern, regex.flags)
         except ValueError:
-            return  # no prefilter: finditer over the whole span
+            return  # no prefilter: a plain finditer
         auto = ahocorasick.Automaton()
         for h in heads:
             auto.add_word(h, h)
         auto.make_automaton()
         self.automaton = auto
 
-    def scan(self, text: str, lowered: str, start: int, end: int) -> list[re.Match[str]]:
-        """Cue matches starting in ``text[start:end]``; ``lowered`` is ``text.lower()``."""
+    def scan(
+        self, text: str, lowered: str, start: int, end: int, endpos: int | None = None
+    ) -> list[re.Match[str]]:
+        """Matches starting in ``text[start:end]`` (each may run on to ``endpos``, by
+        default the end of the text); ``lowered`` is ``text.lower()``."""
+        stop = len(text) if endpos is None else endpos
         if self.automaton is None or len(lowered) != len(text):
-            return list(self.cue_re.finditer(text, start, end))
+            return [m for m in self.regex.finditer(text, start, stop) if m.start() < end]
         starts = set()
         for last, head in self.automaton.iter(lowered, start, end):
             s = last - len(head) + 1
@@ -116,12 +118,23 @@ class CueScanner:
                 starts.add(s)
         found = []
         pos = start
-        match = self.cue_re.match
+        match = self.regex.match
         for s in sorted(starts):
             if s < pos:
                 continue
-            m = match(text, s)
+            m = match(text, s, stop)
             if m:
                 found.append(m)
                 pos = max(m.end(), s + 1)
         return found
+
+
+_SCANNERS: dict[tuple[str, int], CueScanner] = {}
+
+
+def scanner_for(regex: re.Pattern[str]) -> CueScanner:
+    """The scanner of a compiled lexicon regex, built once."""
+    key = (regex.pattern, regex.flags)
+    if key not in _SCANNERS:
+        _SCANNERS[key] = CueScanner(regex)
+    return _SCANNERS[key]

@@ -66,6 +66,10 @@ class Lexicon:
     demonyms: dict[str, str] = field(default_factory=dict)
     # Every written form of a country ("the uk", "uk") -> its adjective, for O(1) lookup.
     demonym_forms: dict[str, str] = field(default_factory=dict)
+    # Claimant -> the party it speaks for ("baku" -> "Azerbaijani government").
+    parties: dict[str, str] = field(default_factory=dict)
+    adjectives: frozenset[str] = frozenset()  # the demonym adjectives ("Armenian")
+    state_organs: re.Pattern[str] | None = None
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -194,6 +198,11 @@ def _compile(lang: str, data: dict) -> Lexicon:
         verb_adverbs=frozenset(w.lower() for w in att.get("verb_adverbs", ())),
         demonyms={k.lower(): v for k, v in att.get("demonyms", {}).items()},
         demonym_forms=_demonym_forms(att.get("demonyms", {})),
+        parties={k.lower(): v for k, v in att.get("parties", {}).items()},
+        adjectives=frozenset(att.get("demonyms", {}).values()),
+        state_organs=re.compile(att["state_organs"]["re"], FLAGS)
+        if att.get("state_organs", {}).get("re")
+        else None,
     )
 
 

@@ -5,20 +5,28 @@ places (precomputed in the catalogue, so no shapely here).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
 import pickle
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
-from tracker.extract.text import FOLD_VERSION, fold, fold_alias, has_case, is_word_char, script_of
+from tracker.extract.text import (
+    FOLD_VERSION,
+    Folded,
+    fold,
+    fold_alias,
+    has_case,
+    script_of,
+    word_view,
+)
 from tracker.gazetteer import CATALOGUE_FILE, Gazetteer
 from tracker.models import Mention
 
@@ -49,13 +57,19 @@ _LANG_OF_SCRIPT = {
     "Greek": "el",
 }
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_RECORDS_VERSION = 2
+_RECORDS_VERSION = 6  # bump when the automaton's keys or payload change
 # Azerbaijani and Turkish add case endings to names; folded (ı -> i, ə -> e, ü -> u).
 _SUFFIXING = frozenset({"az", "tr"})
 _SUFFIXES = frozenset({"nde", "nda", "nden", "ndan", "nin", "nun", "ni", "na", "ne", "nu", "de",
                        "da", "den", "dan", "te", "ta", "ten", "tan", "e", "a", "i", "u", "in",
                        "un", "ya", "ye", "yi", "yu", "yla", "yle", "la", "le", "dir", "dur"})
-_WORD_TAIL = re.compile(r"\w{1,5}\b")  # bump when the automaton's payload changes
+_WORD_TAIL = re.compile(r"\w{1,5}\b")
+_WORDS = re.compile(r"[\w’']+")
+_POSSESSIVE = re.compile(r"(['’]s)\b")
+_NEXT_NAME = re.compile(r"\s+([A-ZА-ЯЁ][\w'-]+)")
+_LINKING = re.compile(r"\s+(to|and)\s+")
+_ROUTE_LEAD = re.compile(r"(?:^|\W)(?:to|towards|and)\W*$", re.IGNORECASE)
+_DATELINE_TAIL = re.compile(r"\s*[,(—–-]")
 
 
 @cache
@@ -76,14 +90,23 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
     return rules
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     start: int  # folded offsets
     end: int
     index: int  # record index
     lang: str
     canonical: bool  # the alias is the place's canonical name
     dashed: bool = False  # the alias joins names with a dash ("Stepanakert-Goris road")
+
+
+class _Plan(NamedTuple):
+    """What a record's mentions need, worked out once per record (most need nothing)."""
+
+    plain: bool  # a context place with no flags, links or country sense: no context rules
+    generated: bool  # from the bulk sources: must be capitalised
+    route_links: dict[str, float]  # roads / corridors it lies on, for "the road from A to B"
+    anchor: bool  # an anchored rule's anchor ("humanitarian corridor" near Mariupol)
+    fields: dict[str, Any]  # the Mention fields every plain mention of it shares
 
 
 class Geocoder:
@@ -95,6 +118,8 @@ class Geocoder:
         self.rules = load_rules()
         self._automaton = _automaton_for(gazetteer)
         self._index_of = {r["id"]: i for i, r in enumerate(self.records)}
+        self._plans: dict[int, _Plan] = {}
+        self._anchors = frozenset(rule["anchor"] for rule in self.rules.get("anchored", []))
 
     # --- the pass -----------------------------------------------------------------------
     def find_mentions(self, text: str) -> list[Mention]:
@@ -103,36 +128,93 @@ class Geocoder:
             return []
         folded = fold(text)
         hits = self._hits(folded.text)
-        kept = _resolve_overlaps(hits, self._compound_ok)
+        if not hits:
+            return []  # route and anchored mentions need a named place too
+        disjoint = _disjoint(hits)
+        kept = hits if disjoint else _resolve_overlaps(hits, self._compound_ok)
+        span = None if folded.offsets is None and folded.runs is None else folded.span
         mentions = []
+        routes = anchors = False
+        plans = self._plans
         for hit in kept:
-            start, end = folded.span(hit.start, hit.end)
-            rec = self.records[hit.index]
-            if not self._case_ok(rec, text[start:end], hit):
+            start, end, index, lang, _, _ = hit
+            if span:
+                start, end = span(start, end)
+            matched = text[start:end]
+            plan = plans.get(index) or self._plan(index)
+            if not _case_ok(plan, matched):
                 continue
-            mentions.append(self._mention(text, start, end, rec, hit))
-        mentions = self._route_mentions(text, mentions)
-        mentions.extend(self._anchored(folded.text, text, mentions))
-        mentions.sort(key=lambda m: (m.start, -m.end))
+            if plan.plain:
+                mentions.append(_plain_mention(text, start, end, matched, plan, lang))
+            else:
+                mentions.append(self._mention(text, start, end, self.records[index], hit))
+            routes = routes or bool(plan.route_links)
+            anchors = anchors or plan.anchor
+        # The rules on several mentions run only when a mention can start one.
+        if routes:
+            mentions = self._route_mentions(text, mentions)
+        if anchors:
+            mentions.extend(self._anchored(folded, text, mentions))
+        if routes or anchors or not disjoint:
+            mentions.sort(key=lambda m: (m.start, -m.end))
         return mentions
 
     def _hits(self, ft: str) -> list[_Hit]:
+        """Whole-word matches in folded text ``ft``: the automaton's keys are padded with
+        spaces, so the boundary check runs in C; only suffixing languages check a tail here."""
         out = []
-        n = len(ft)
-        for end, (klen, index, lang, canonical, dashed) in self._automaton.iter(ft):
+        new_hit = tuple.__new__  # a NamedTuple's own __new__ is several times slower
+        for end, (klen, index, lang, canonical, dashed, edges) in self._automaton.iter(
+            word_view(ft)
+        ):
+            # word_view adds one leading space: view index i is folded index i - 1.
             start = end - klen + 1
-            if start > 0 and is_word_char(ft[start - 1]):
+            if edges is None:  # most names: the key is the whole name, closed at both ends
+                out.append(new_hit(_Hit, (start, end - 1, index, lang, canonical, dashed)))
                 continue
-            stop = end + 1
-            if stop < n and is_word_char(ft[stop]):
-                if lang not in _SUFFIXING:
-                    continue
+            open_end, lead, trail = edges
+            stop = end if open_end else end - 1
+            if open_end and stop < len(ft) and ft[stop].isalnum():
                 tail = _WORD_TAIL.match(ft, stop)
                 if tail is None or tail.group() not in _SUFFIXES:
                     continue
                 stop = tail.end()  # "Laçın dəhlizində": the case ending belongs to the name
-            out.append(_Hit(start, stop, index, lang, canonical, dashed))
+            if trail and ft.startswith(trail, stop):
+                stop += len(trail)
+            if lead and start >= len(lead) and ft.startswith(lead, start - len(lead)):
+                start -= len(lead)
+            out.append(new_hit(_Hit, (start, stop, index, lang, canonical, dashed)))
         return out
+
+    def _plan(self, index: int) -> _Plan:
+        plan = self._plans.get(index)
+        if plan is None:
+            rec = self.records[index]
+            plan = self._plans[index] = _Plan(
+                plain=not (
+                    rec.get("tracked")
+                    or rec.get("flags")
+                    or rec.get("links")
+                    or rec["kind"] == "country"
+                ),
+                generated=rec["id"].startswith(_GENERATED),
+                route_links={
+                    pid: km
+                    for pid, km in rec.get("links", [])
+                    if pid in self._index_of
+                    and km <= 3.0
+                    and self.records[self._index_of[pid]]["kind"] in ("road", "corridor")
+                },
+                anchor=rec["id"] in self._anchors,
+                fields={
+                    **_MENTION_DEFAULTS,
+                    "place_id": rec["id"],
+                    "name": rec["name"],
+                    "kind": rec["kind"],
+                    "tracked": False,
+                },
+            )
+        return plan
 
     def _compound_ok(self, outer: _Hit, inner: _Hit) -> bool:
         """Keep a town named inside a route alias ("Stepanakert-Goris road" names Goris)
@@ -148,38 +230,25 @@ class Geocoder:
             and not i["id"].startswith(_GENERATED)
         )
 
-    def _case_ok(self, rec: dict[str, Any], matched: str, hit: _Hit) -> bool:
-        """Generated names and countries must be capitalised ("turkey", "nice" are words);
-        very short aliases must match in capitals (NKR, UK)."""
-        letters = [c for c in matched if c.isalpha()]
-        if not has_case(matched) or not letters:
-            return True
-        if len(letters) <= 3 and not matched.isupper():
-            return False
-        if rec["id"].startswith(_GENERATED):
-            return matched[0].isupper()
-        return True
-
     # --- one mention ---------------------------------------------------------------------
     def _mention(self, text: str, start: int, end: int, rec: dict[str, Any], hit: _Hit) -> Mention:
         rules = self.rules
         role = "place"
         flags = rec.get("flags", ())
-        before = _words_before(text, start, 3)
-        after = _words_after(text, end, 2)
         if rec["kind"] == "country":
             rec, role = self._country_sense(text, start, rec)
         if _is_dateline(text, start, end):
             role = "dateline"
         elif "capital" in flags:
+            after = _words_after(text, end, 2)
             gov = (after[:1] and after[0] in rules["government_after"]) or _ends_with_any(
-                before, rules["government_before"]
+                _words_before(text, start, 3), rules["government_before"]
             )
             role = "government" if gov else "capital"
-        elif "person_name" in flags and self._is_person(text, end, before):
+        elif "person_name" in flags and self._is_person(text, end, _words_before(text, start, 3)):
             role = "person"
-        elif not rec.get("tracked") and role == "place":
-            rec = self._reinterpret(text, start, end, rec, before)
+        elif not rec.get("tracked") and role == "place" and rec.get("links"):
+            rec = self._reinterpret(text, start, end, rec)
         script = script_of(text[start:end])
         link, km = self._link(rec)
         return Mention(
@@ -209,7 +278,7 @@ class Geocoder:
     def _is_person(self, text: str, end: int, before: list[str]) -> bool:
         if before and before[-1] in self.rules["person_before"]:
             return True
-        m = re.match(r"\s+([A-ZА-ЯЁ][\w'-]+)", text[end : end + 40])
+        m = _NEXT_NAME.match(text[end : end + 40])
         return (
             bool(m)
             and m.group(1).casefold() not in self.rules["place_after"]
@@ -217,11 +286,9 @@ class Geocoder:
         )
 
     def _starts_place(self, word: str) -> bool:
-        return any(True for _ in self._automaton.iter(fold_alias(word)))
+        return any(True for _ in self._automaton.iter(word_view(fold_alias(word))))
 
-    def _reinterpret(
-        self, text: str, start: int, end: int, rec: dict[str, Any], before: list[str]
-    ) -> dict[str, Any]:
+    def _reinterpret(self, text: str, start: int, end: int, rec: dict[str, Any]) -> dict[str, Any]:
         """A town that stands for the tracked crossing or port at it."""
         links = [
             (self.records[self._index_of[pid]], km)
@@ -229,7 +296,9 @@ class Geocoder:
             if pid in self._index_of
         ]
         crossings = [r for r, km in links if r["kind"] == "crossing" and km <= 10]
-        if crossings and _ends_with_any(before, self.rules["crossing_before"]):
+        if crossings and _ends_with_any(
+            _words_before(text, start, 3), self.rules["crossing_before"]
+        ):
             return crossings[0]
         ports = [r for r, km in links if r["kind"] == "port" and km <= 12]
         if ports and self._near_port_word(text, start, end):
@@ -241,7 +310,7 @@ class Geocoder:
         lo, hi = max(0, start - w), min(len(text), end + w)
         left = _SENTENCE_END.split(text[lo:start])[-1]
         right = _SENTENCE_END.split(text[end:hi])[0]
-        words = set(re.findall(r"\w+", (left + " " + right).casefold()))
+        words = set(_WORDS.findall((left + " " + right).casefold()))
         return not words.isdisjoint(self.rules["port_words"])
 
     def _link(self, rec: dict[str, Any]) -> tuple[str | None, float | None]:
@@ -265,16 +334,19 @@ class Geocoder:
         out = list(mentions)
         words = self.rules["route_words"]
         for i, m in enumerate(mentions):
-            if m.tracked or m.role != "place":
+            # A route needs "to", "towards" or "and" right before a town that lies on one.
+            if (
+                m.tracked
+                or m.role != "place"
+                or not _ROUTE_LEAD.search(text[max(0, m.start - 16) : m.start])
+            ):
+                continue
+            if not self._route_links(m):
                 continue
             before = _words_before(text, m.start, 3)
             prev = mentions[i - 1] if i else None
             ends: list[Mention] = []
-            if (
-                prev
-                and not prev.tracked
-                and re.fullmatch(r"\s+(to|and)\s+", text[prev.end : m.start])
-            ):
+            if prev and not prev.tracked and _LINKING.fullmatch(text, prev.end, m.start):
                 lead = _words_before(text, prev.start, 3)
                 if (
                     len(lead) >= 2
@@ -313,23 +385,16 @@ class Geocoder:
         return out
 
     def _route_links(self, m: Mention) -> dict[str, float]:
-        rec = self.records[self._index_of[m.place_id]]
-        return {
-            pid: km
-            for pid, km in rec.get("links", [])
-            if pid in self._index_of
-            and km <= 3.0
-            and self.records[self._index_of[pid]]["kind"] in ("road", "corridor")
-        }
+        return self._plan(self._index_of[m.place_id]).route_links
 
-    def _anchored(self, ft: str, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _anchored(self, folded: Folded, text: str, mentions: list[Mention]) -> list[Mention]:
         """A generic phrase ("humanitarian corridor") in a text that names its anchor town."""
         named = {m.place_id for m in mentions}
         out = []
         for rule in self.rules.get("anchored", []):
             if rule["anchor"] not in named or rule["place"] in named:
                 continue
-            pos = ft.find(fold_alias(rule["phrase"]))
+            pos = folded.text.find(fold_alias(rule["phrase"]))
             if pos < 0 or rule["place"] not in self._index_of:
                 continue
             start = text.casefold().find(rule["phrase"].casefold())
@@ -359,6 +424,61 @@ def place_mentions(mentions: list[Mention]) -> list[Mention]:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _case_ok(plan: _Plan, matched: str) -> bool:
+    """Generated names and countries must be capitalised ("turkey", "nice" are words);
+    very short aliases must match in capitals (NKR, UK)."""
+    if not (matched.isascii() or has_case(matched)):
+        return True
+    # Only a short match or one with other characters can have three letters or fewer.
+    if len(matched) > 8:
+        letters = 4
+    elif matched.isalpha():
+        letters = len(matched)
+    else:
+        letters = sum(map(str.isalpha, matched))
+    if not letters:
+        return True
+    if letters <= 3 and not matched.isupper():
+        return False
+    if plan.generated:
+        return matched[0].isupper()
+    return True
+
+
+_MENTION_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(Mention) if f.default is not dataclasses.MISSING
+}
+# Mention is a frozen dataclass whose __init__ costs more than the rest of a plain mention;
+# filling __dict__ directly gives an equal object, valid while Mention has no __slots__ and
+# no __post_init__ (checked here, else the constructor is used).
+_FAST_MENTION = "__slots__" not in vars(Mention) and not hasattr(Mention, "__post_init__")
+
+
+def _plain_mention(
+    text: str, start: int, end: int, matched: str, plan: _Plan, lang: str
+) -> Mention:
+    """A context place that no rule applies to: only a dateline can change its role."""
+    script = "Latin" if matched.isascii() else script_of(matched)
+    fields = plan.fields.copy()
+    fields["text"] = matched
+    fields["start"] = start
+    fields["end"] = end
+    fields["script"] = script
+    fields["language"] = lang or _LANG_OF_SCRIPT.get(script, "")
+    if matched.isupper() and _is_dateline(text, start, end):
+        fields["role"] = "dateline"
+    if not _FAST_MENTION:
+        return Mention(**fields)
+    mention = object.__new__(Mention)
+    object.__setattr__(mention, "__dict__", fields)
+    return mention
+
+
+def _disjoint(hits: list[_Hit]) -> bool:
+    """True when no two hits overlap (the automaton reports them in order of their ends)."""
+    return all(a.end <= b.start for a, b in zip(hits, hits[1:], strict=False))
+
+
 def _resolve_overlaps(hits: list[_Hit], compound_ok: Any) -> list[_Hit]:
     """Longest match wins; a shorter one inside it survives only if ``compound_ok``."""
     hits = sorted(hits, key=lambda h: (-(h.end - h.start), h.start))
@@ -374,13 +494,13 @@ def _resolve_overlaps(hits: list[_Hit], compound_ok: Any) -> list[_Hit]:
 
 
 def _words_before(text: str, start: int, n: int) -> list[str]:
-    return re.findall(r"[\w’']+", text[max(0, start - 60) : start].casefold())[-n:]
+    return _WORDS.findall(text[max(0, start - 60) : start].casefold())[-n:]
 
 
 def _words_after(text: str, end: int, n: int) -> list[str]:
     tail = text[end : end + 40].casefold()
-    m = re.match(r"(['’]s)\b", tail)
-    words = re.findall(r"[\w’']+", tail)
+    m = _POSSESSIVE.match(tail)
+    words = _WORDS.findall(tail)
     return ([m.group(1)] if m else []) + words[:n]
 
 
@@ -396,7 +516,7 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
         return False
     if not text[start:end].isupper():
         return False
-    return re.match(r"\s*[,(—–-]", text[end : end + 4]) is not None
+    return _DATELINE_TAIL.match(text, end, end + 4) is not None
 
 
 _CACHE: dict[tuple[str, int], Any] = {}
@@ -426,14 +546,35 @@ def _automaton_for(gazetteer: Gazetteer) -> Any:
 
 
 def _build_automaton(records: list[dict[str, Any]]) -> Any:
-    auto = ahocorasick.Automaton()
+    """Keys are word views (" name "): a match is a whole-word match. Names in languages that
+    add case endings get an open end (" name") and their tail is checked per hit. Edge
+    punctuation ("Mariupol'", "U.S.") is left out of the key and taken back in per hit when
+    the text has it; a name without it claims the key first."""
+    payloads: dict[str, tuple[int, str, bool, bool]] = {}
     for index, rec in enumerate(records):
         canonical = fold_alias(rec["name"])
         for lang, alias in rec["aliases"]:
             folded = fold_alias(alias)
-            if folded and folded not in auto:
+            if folded and folded not in payloads:  # the first place to claim a name keeps it
                 dashed = any(d in alias for d in "-–—")
-                auto.add_word(folded, (len(folded), index, lang, folded == canonical, dashed))
+                payloads[folded] = (index, lang, folded == canonical, dashed)
+    entries = []
+    for folded, (index, lang, canonical, dashed) in payloads.items():
+        view = word_view(folded)[1:-1]
+        core = view.strip()
+        if not core:
+            continue
+        lead = folded[: len(view) - len(view.lstrip())]
+        trail = folded[len(view.rstrip()) :]
+        entries.append((bool(lead or trail), core, index, lang, canonical, dashed, lead, trail))
+    entries.sort(key=lambda e: e[0])  # stable: exact names first
+    auto = ahocorasick.Automaton()
+    for _, core, index, lang, canonical, dashed, lead, trail in entries:
+        open_end = lang in _SUFFIXING
+        key = " " + core if open_end else " " + core + " "
+        if key not in auto:
+            edges = (open_end, lead, trail) if open_end or lead or trail else None
+            auto.add_word(key, (len(key), index, lang, canonical, dashed, edges))
     auto.make_automaton()
     return auto
 

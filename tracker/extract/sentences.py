@@ -8,6 +8,7 @@ from collections.abc import Collection
 # A candidate end: terminal punctuation, closing quotes/brackets, then space and a
 # sentence start (capital letter, digit, quote), or a line break.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])|\n\s*\n|\n(?=\s*\S)")
+_LOOKBACK = 64
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’»)\]]*\s*$")
 
 
@@ -17,8 +18,13 @@ def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tupl
     start = 0
     for m in _BOUNDARY.finditer(text):
         if m.group().strip() and text[m.start()] == ".":
-            word = _LAST_WORD.search(text, start, m.start() + 1)
+            # Only the tail of the sentence can hold its last word: a search from the
+            # sentence start would make splitting quadratic in sentence length.
+            floor = max(start, m.start() - _LOOKBACK)
+            word = _LAST_WORD.search(text, floor, m.start() + 1)
             token = word.group(1).lower().rstrip(".") if word else ""
+            if word and word.start() == floor > start:
+                token = ""  # a word longer than the look-back: no abbreviation
             # An abbreviation or an initial ("J. Smith") does not end a sentence.
             if token in abbreviations or (len(token) == 1 and token.isalpha()):
                 continue

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from bisect import bisect_right
 
-FOLD_VERSION = 5  # bump on any change to folding: cached automatons depend on it
+FOLD_VERSION = 6  # bump on any change to folding: cached automatons depend on it
 
 # Characters whose fold is not "decompose, drop marks, casefold" (or that must stay one char).
 _SPECIAL = {
@@ -97,6 +97,9 @@ def fold_char(ch: str) -> str:
 
 
 _TABLE = _FoldTable()
+# ASCII folds one byte to one byte, so bytes.translate does it at C speed.
+_ASCII_FOLD = bytes(ord(fold_char(chr(i))) for i in range(128)) + bytes(range(128, 256))
+_ASCII_WORDS = bytes(i if chr(i).isalnum() else 32 for i in range(256))
 
 # Light stemming of inflected scripts: endings are stripped from each word (if a stem of at
 # least MIN_STEM letters remains) in both aliases and text, so "Лачинского коридора" and
@@ -144,17 +147,34 @@ def _stem_length(word: str, endings: tuple[str, ...]) -> int:
     return len(word)
 
 
-@dataclass(frozen=True)
 class Folded:
-    """Folded text plus, unless the fold kept every offset, the original index of each char."""
+    """Folded text plus the way back to original offsets: ``offsets`` (the original index of
+    each folded char), or ``runs`` (folded positions after which the shift grows, for ASCII
+    text whose space runs were collapsed), or neither (folded[i] comes from original[i]).
+    Read-only by convention: a plain slotted class, as one is made per text folded."""
 
-    text: str
-    original: str
-    offsets: tuple[int, ...] | None = None  # None: folded[i] comes from original[i]
+    __slots__ = ("text", "original", "offsets", "runs")
+
+    def __init__(
+        self,
+        text: str,
+        original: str,
+        offsets: tuple[int, ...] | None = None,
+        runs: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+    ) -> None:
+        self.text = text
+        self.original = original
+        self.offsets = offsets
+        self.runs = runs  # (positions, shifts)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of the folded span [start, end), widened to whole words
         where stemming cut an ending off."""
+        if self.runs is not None:
+            positions, shifts = self.runs
+            i = bisect_right(positions, start)
+            j = bisect_right(positions, end - 1)
+            return start + (shifts[i - 1] if i else 0), end + (shifts[j - 1] if j else 0)
         if self.offsets is None:
             return start, end
         o_start = self.offsets[start]
@@ -170,12 +190,28 @@ class Folded:
         return o_start, o_end
 
 
+_SPACE_RUN = re.compile(" {2,}")
+
+
+def _fold_ascii(text: str) -> Folded:
+    """The fast path: one C-level byte translation, then space runs collapsed by regex."""
+    folded = text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+    if "  " not in folded:
+        return Folded(folded, text)
+    positions: list[int] = []
+    shifts: list[int] = []
+    removed = 0
+    for m in _SPACE_RUN.finditer(folded):
+        removed += m.end() - m.start() - 1
+        positions.append(m.end() - removed)  # folded index of the first char after the run
+        shifts.append(removed)
+    return Folded(_SPACE_RUN.sub(" ", folded), text, None, (tuple(positions), tuple(shifts)))
+
+
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching; offsets map back to ``text``."""
     if text.isascii():
-        folded = text.translate(_TABLE)
-        if "  " not in folded:
-            return Folded(folded, text)
+        return _fold_ascii(text)
     folded = text.translate(_TABLE)
     needs_map = (
         len(folded) != len(text)
@@ -205,6 +241,17 @@ def fold(text: str) -> Folded:
         folded = "".join(c for c, k in zip(folded, keep, strict=True) if k)
         offsets = [o for o, k in zip(offsets, keep, strict=True) if k]
     return Folded(folded, text, tuple(offsets))
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+def word_view(folded: str) -> str:
+    """``folded`` with every non-word character as a space and one space at each end, so an
+    automaton key " name " matches only whole words (same length: offsets shift by one)."""
+    if folded.isascii():
+        return " " + folded.encode("ascii").translate(_ASCII_WORDS).decode("ascii") + " "
+    return " " + _NON_WORD.sub(" ", folded) + " "
 
 
 def fold_alias(alias: str) -> str:

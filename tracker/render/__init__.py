@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tracker.models import Observation, PlaceStatus, StatusChange
 from tracker.render.atomic import RenderWriteError, write_if_changed
-from tracker.render.views import GazetteerLike
+from tracker.render.views import GazetteerLike, PlaceData
 
 __all__ = ["RenderResult", "RenderWriteError", "render_site"]
 
@@ -51,17 +51,10 @@ def render_site(
     """Render the whole site into ``out_dir``. ``tiles=False`` leaves out the online
     OpenStreetMap layer, so the pages make no network request at all."""
     from tracker.render.assets import asset_files
-    from tracker.render.cache import (
-        STATE_FILE,
-        dump_state,
-        entry,
-        input_digest,
-        is_current,
-        load_state,
-    )
+    from tracker.render.cache import STATE_FILE, dump_state, load_state
     from tracker.render.exports import atom_feed, status_csv, status_geojson
-    from tracker.render.pages import render_index, render_place
-    from tracker.render.views import PLACE_OBSERVATIONS, gather
+    from tracker.render.pages import render_index
+    from tracker.render.views import gather
 
     out_dir = Path(out_dir)
     places = sorted(gazetteer.tracked(), key=lambda p: p.id)
@@ -81,8 +74,32 @@ def render_site(
         pages={pid: f"place/{item.page}.html" for pid, item in data.items()},
     )
     state = load_state(out_dir)
-    new_state: dict[str, str] = {}
+    place_files, skipped, new_state = _place_files(out_dir, gazetteer, data, state, tiles)
+    files.update(place_files)
+    written = [out_dir / r for r, body in files.items() if write_if_changed(out_dir / r, body)]
+    removed = _prune(out_dir, files.keys() | skipped)
+    # written last: a render that failed half-way leaves the old digests, so it is redone
+    write_if_changed(out_dir / STATE_FILE, dump_state(new_state))
+    return RenderResult(written, len(files) + len(skipped) - len(written), removed)
+
+
+def _place_files(
+    out_dir: Path,
+    gazetteer: GazetteerLike,
+    data: dict[str, PlaceData],
+    state: dict[str, str],
+    tiles: bool,
+) -> tuple[dict[str, bytes], set[str], dict[str, str]]:
+    """Each place's page and feed, except those whose inputs did not change since the
+    last render: (files, skipped paths, the new render state)."""
+    from tracker.render.cache import entry, input_digest, is_current
+    from tracker.render.exports import atom_feed
+    from tracker.render.pages import render_place
+    from tracker.render.views import PLACE_OBSERVATIONS
+
+    files: dict[str, bytes] = {}
     skipped: set[str] = set()
+    new_state: dict[str, str] = {}
     for pid, item in data.items():
         page, feed = f"place/{item.page}.html", f"feeds/{item.page}.atom"
         parts = gazetteer.parts(pid)
@@ -103,16 +120,12 @@ def render_site(
             self_href=f"{item.page}.atom",
             page_href=f"../place/{item.page}.html",
             changes=item.changes,
-            names=names,
+            names={pid: item.place.name},
             pages={pid: f"../place/{item.page}.html"},
         )
         new_state[page] = entry(digest, files[page])
         new_state[feed] = entry(digest, files[feed])
-    written = [out_dir / r for r, body in files.items() if write_if_changed(out_dir / r, body)]
-    removed = _prune(out_dir, files.keys() | skipped)
-    # written last: a render that failed half-way leaves the old digests, so it is redone
-    write_if_changed(out_dir / STATE_FILE, dump_state(new_state))
-    return RenderResult(written, len(files) + len(skipped) - len(written), removed)
+    return files, skipped, new_state
 
 
 def _prune(out_dir: Path, files: Set[str]) -> list[Path]:

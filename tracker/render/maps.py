@@ -9,6 +9,8 @@ fragments go in through ``_Raw`` instead. Folium is imported inside the function
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from functools import lru_cache
 from typing import Any
@@ -21,6 +23,10 @@ TILES = {
     "OpenStreetMap</a> contributors",
     "maxZoom": 19,
 }
+TILE_ORIGIN = "https://tile.openstreetmap.org"
+_FOLIUM_CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+# Inline scripts of a finished page (json_for_script keeps "</script>" out of the data).
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 # Local files replacing folium's CDN links; the page needs nothing else.
 PAGE_JS = ("leaflet.js", "basemap.js", "tracker-map.js")
 PAGE_CSS = ("leaflet.css", "tracker.css")
@@ -95,6 +101,9 @@ def _skeleton(asset_prefix: str) -> str:
     figure.html.add_child(raw(_SLOTS[2]), name="tracker_body")
     _renumber(figure, [0])
     html = figure.render().replace("<html>", '<html lang="en">', 1)
+    # the charset first of all (folium puts it after the title); CSP follows it per page
+    html = html.replace(_FOLIUM_CHARSET, "", 1)
+    html = html.replace("<head>", '<head>\n<meta charset="utf-8">', 1)
     if any(html.count(slot) != 1 for slot in _SLOTS):
         raise RuntimeError("folium page template changed: placeholders not found once each")
     return html
@@ -113,4 +122,22 @@ def render_map_page(
     around a Leaflet map that draws ``data`` (places, legend) with local scripts only."""
     payload = json_for_script(dict(data, tiles=TILES if tiles else None))
     values = dict(zip(_SLOTS, (title, head_html, body_html, payload), strict=True))
-    return _SLOT_RE.sub(lambda m: values[m.group(0)], _skeleton(asset_prefix))
+    html = _SLOT_RE.sub(lambda m: values[m.group(0)], _skeleton(asset_prefix))
+    charset = '<meta charset="utf-8">'
+    return html.replace(charset, charset + "\n" + _csp_meta(html, tiles), 1)
+
+
+def _csp_meta(html: str, tiles: bool) -> str:
+    """A Content-Security-Policy that lets only our own files and this page's own
+    inline scripts (by hash) run: a second wall behind the escaping, should an
+    injected script or event handler ever slip through; and no request may leave."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'"
+        for m in _INLINE_SCRIPT.finditer(html)
+    )
+    images = "'self' data:" + (" " + TILE_ORIGIN if tiles else "")
+    policy = (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'

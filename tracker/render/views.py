@@ -150,10 +150,9 @@ def popup_properties(item: PlaceData, page_prefix: str) -> dict[str, Any]:
 
 def change_row(change: StatusChange, names: dict[str, str], page_prefix: str) -> dict[str, Any]:
     """One line of a change log."""
-    pages = names.get(change.place_id)
     return {
         "place_id": change.place_id,
-        "name": pages or change.place_id,
+        "name": names.get(change.place_id, change.place_id),
         "page": f"{page_prefix}{safe_filename(change.place_id)}.html",
         "at": iso(change.at),
         "from": change.from_status or "unknown",

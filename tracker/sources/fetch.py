@@ -31,6 +31,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RATE_LIMIT_CODES = frozenset({429, 503})  # both may carry Retry-After
 DEFAULT_429_WAIT = 60.0  # seconds, when a 429 names no Retry-After
+DRAIN_BYTES = 64 * 1024  # unwanted bodies up to this size are read to keep the connection
 MAX_TRACKED_HOSTS = 1024  # above this, forget hosts whose next slot has passed
 MAX_SLOT_WAIT = 60.0  # seconds a fetch may queue for a slot on a rate-limited host
 MAX_RETRY_AFTER = 24 * 3600.0  # a hostile Retry-After cannot park a source for ever
@@ -211,6 +212,14 @@ def _read_capped(
     return bytes(body)
 
 
+def _drain(response: httpx.Response, deadline: float, limiter: HostLimiter) -> None:
+    """Read a small unwanted body (304, redirect, error page) so the connection is reused."""
+    try:
+        _read_capped(response, DRAIN_BYTES, deadline, limiter)
+    except FetchError:
+        pass  # too big or too slow: the connection is dropped instead
+
+
 def _check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -288,6 +297,8 @@ def _get(
             "GET", url, headers=headers, timeout=timeout, follow_redirects=False
         ) as response:
             status = response.status_code
+            if status in REDIRECT_CODES or status == 304 or status >= 400:
+                _drain(response, deadline, limiter)
             if status in REDIRECT_CODES:
                 location = response.headers.get("location")
                 if not location:

@@ -224,7 +224,7 @@
     };
     api.open = function (id) {
       var d = api.layers[id];
-      if (!d) return false;
+      if (!d || !d.layer.getLayers().length) return false;  // a place with no geometry
       var b = d.layer.getBounds();
       d.layer.openPopup(b.isValid() ? b.getCenter() : undefined);
       return true;
