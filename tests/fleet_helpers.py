@@ -83,6 +83,14 @@ def fresh_database(server_url: str, prefix: str = "fleet") -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A killed worker drops its connections; that is expected, not worth a traceback."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 # -- feeds --------------------------------------------------------------------------------
 
 ArticleFn = Callable[[int, int], list[tuple[str, str, str]]]  # (feed, generation) -> items
@@ -106,7 +114,7 @@ class CountingFeedServer:
         self.fetches: dict[int, list[float]] = defaultdict(list)  # feed -> monotonic times
         self.served: dict[int, set[str]] = defaultdict(set)  # feed -> links served
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._server.request_queue_size = 1024
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -219,6 +227,7 @@ class WorkerProcess:
         """SIGKILL: no chance to finish or clean up anything."""
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+        self._log.close()
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM and wait; returns the exit code."""
@@ -229,7 +238,8 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
         return self.proc.returncode
 
     def log(self) -> str:

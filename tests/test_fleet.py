@@ -130,6 +130,53 @@ def test_fleet_status_before_init_says_what_to_do(db):
     assert out.returncode == 1 and "tracker fleet init" in out.stderr
 
 
+def _job_counts(db: str) -> dict[str, Counter]:
+    import psycopg
+
+    counts: dict[str, Counter] = {}
+    with psycopg.connect(db) as conn:
+        for task, status, n in conn.execute(
+            "SELECT task_name, status::text, count(*) FROM procrastinate_jobs GROUP BY 1, 2"
+        ):
+            counts.setdefault(task.rsplit(".", 1)[-1], Counter())[status] = n
+    return counts
+
+
+def test_worker_derives_and_renders_after_changes_then_stops_cleanly(db, tmp_path):
+    from tracker.fleet import fleet_status
+    from tracker.store import open_store
+
+    with CountingFeedServer(6, items) as server:
+        config = write_config(tmp_path / "tracker.toml", db,
+                              [server.url(i) for i in range(6)], 60.0, tmp_path / "maps")
+        worker = WorkerProcess(config, "solo", tmp_path, "--concurrency", "4")
+        try:
+            _wait_for(lambda: _job_counts(db).get("render", {}).get("succeeded"), 120,
+                      "a render after the first changes")
+            _wait_for(lambda: not any(c.get("todo") or c.get("doing")
+                                      for t, c in _job_counts(db).items()
+                                      if t in ("poll", "derive", "render")), 60,
+                      "the queue to drain")
+        finally:
+            code = worker.stop()
+        assert code == 0, worker.log()
+    counts = _job_counts(db)
+    store = open_store(db)
+    try:
+        places = {o.place_id for o in store.observations()}
+        changed = {c.place_id for c in store.changes()}
+    finally:
+        store.close()
+    assert places == {"lachin-corridor", "upper-lars-crossing", "zangezur-corridor"}
+    assert changed and changed <= places
+    # One derivation per place touched, however many polls touched it; renders coalesce.
+    assert counts["poll"] == Counter(succeeded=6)
+    assert sum(counts["derive"].values()) <= 2 * len(places)
+    assert 1 <= counts["render"]["succeeded"] <= sum(counts["derive"].values())
+    assert (tmp_path / "maps" / "index.html").is_file()
+    assert [w["state"] for w in fleet_status(db)["workers"]] == ["stopped"]
+
+
 # -- three workers, 300 feeds, one SIGKILL --------------------------------------------------
 
 

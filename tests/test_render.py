@@ -82,6 +82,8 @@ def test_render_writes_every_page_feed_and_export(tmp_path):
     assert expected <= written
     assert result.unchanged == 0
     assert not list(tmp_path.rglob("*.tmp"))
+    licence = (tmp_path / "assets" / "LICENSE-leaflet.txt").read_text()
+    assert "BSD 2-Clause" in licence and "Leaflet 1." in licence
 
 
 def test_index_draws_every_tracked_place_and_unknown_is_grey(tmp_path):

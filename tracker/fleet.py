@@ -341,7 +341,7 @@ class Runtime:
         import psycopg
 
         conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or conn.broken:
             try:
                 conn = psycopg.connect(self.conninfo, autocommit=True)
             except psycopg.OperationalError as exc:

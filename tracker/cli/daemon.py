@@ -142,8 +142,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
     try:
         with open_store(settings.db) as store:
             states = {s.name: s for s in store.source_states()}
+            beats = store.heartbeats()
     except DatabaseMissingError:
-        states = {}  # nothing polled yet: every source is "never polled"
+        states, beats = {}, []  # nothing polled yet: every source is "never polled"
     rows = []
     for source in settings.sources:
         state = states.get(source.name)
@@ -167,4 +168,6 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{r['name']:<{width}}  {r['kind']:<5}  {r['health']:<13}  "
               f"{fmt_time(r['last_success']):<16}  {fmt_time(r['next_attempt']):<16}  "
               f"{r['last_error'][:80]}")
+    for beat in beats:
+        print(f"\n{beat['worker']}: last heartbeat {fmt_time(beat['at'])} UTC")
     return 0

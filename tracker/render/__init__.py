@@ -60,8 +60,9 @@ def render_site(
     places = sorted(gazetteer.tracked(), key=lambda p: p.id)
     data = gather(places, statuses, changes, observations)
     names = {pid: item.place.name for pid, item in data.items()}
+    tracked_changes = [c for c in changes if c.place_id in data]
     files: dict[str, bytes] = asset_files(gazetteer.basemap())
-    files["index.html"] = render_index(gazetteer, data, list(changes), now, tiles=tiles).encode()
+    files["index.html"] = render_index(gazetteer, data, tracked_changes, now, tiles=tiles).encode()
     files["status.geojson"] = status_geojson(gazetteer, data)
     files["status.csv"] = status_csv(data)
     files["changes.atom"] = atom_feed(
@@ -69,7 +70,7 @@ def render_site(
         feed_key="all",
         self_href="changes.atom",
         page_href="index.html",
-        changes=[c for c in changes if c.place_id in data],
+        changes=tracked_changes,
         names=names,
         pages={pid: f"place/{item.page}.html" for pid, item in data.items()},
     )
