@@ -201,11 +201,24 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     print(f"{place.name} ({place.id}): {len(changes)} changes")
     for c in changes:
-        flags = " [contested]" if c.contested else ""
-        flags += f" [{c.cause}]" if c.cause != "observations" else ""
-        print(f"{fmt_time(c.at)}  {c.from_status or '-'} -> {c.to_status}{flags}"
-              f"  by {c.claimant or '-'}  {c.evidence_url}".rstrip())
+        source = f"  by {c.claimant}" if c.claimant else ""
+        print(f"{fmt_time(c.at)}  {describe_change(c)}{source}  {c.evidence_url}".rstrip())
     return 0
+
+
+def describe_change(c: StatusChange) -> str:
+    """One change in words: `blocked -> open`, `blocked, contested`, `open went stale`, ..."""
+    to = c.to_status + (" + patrolled" if c.patrolled and c.to_status != "patrolled" else "")
+    if c.cause == "stale":
+        return f"{to}: went stale (no confirmation)" if c.stale else f"{to}: confirmed again"
+    if c.cause == "contest":
+        return f"{to}: contested" if c.contested else f"{to}: no longer contested"
+    text = f"{c.from_status or 'unknown'} -> {to}"
+    if c.cause == "override":
+        text += " (analyst override)"
+    elif c.from_status == c.to_status:
+        text = f"{to}: confirmed"
+    return text + (" [contested]" if c.contested and c.cause != "contest" else "")
 
 
 def change_json(c: StatusChange) -> dict[str, Any]:
@@ -218,6 +231,8 @@ def change_json(c: StatusChange) -> dict[str, Any]:
         "evidence": c.evidence_url,
         "title": c.title,
         "contested": c.contested,
+        "patrolled": c.patrolled,
+        "stale": c.stale,
         "cause": c.cause,
     }
 

@@ -102,11 +102,13 @@ class _Hit(NamedTuple):
 class _Plan(NamedTuple):
     """What a record's mentions need, worked out once per record (most need nothing)."""
 
-    plain: bool  # a context place with no flags, links or country sense: no context rules
+    plain: bool  # no flags, no country sense, no crossing or port to stand for: no rules
     generated: bool  # from the bulk sources: must be capitalised
     route_links: dict[str, float]  # roads / corridors it lies on, for "the road from A to B"
     anchor: bool  # an anchored rule's anchor ("humanitarian corridor" near Mariupol)
-    fields: dict[str, Any]  # the Mention fields every plain mention of it shares
+    crossings: tuple[dict[str, Any], ...]  # tracked crossings a town may stand for
+    ports: tuple[dict[str, Any], ...]  # tracked ports a town may stand for
+    fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
 class Geocoder:
@@ -144,10 +146,12 @@ class Geocoder:
             plan = plans.get(index) or self._plan(index)
             if not _case_ok(plan, matched):
                 continue
-            if plan.plain:
-                mentions.append(_plain_mention(text, start, end, matched, plan, lang))
+            if plan.plain:  # only a dateline can change what a plain name stands for
+                dateline = matched.isupper() and _is_dateline(text, start, end)
+                role = "dateline" if dateline else "place"
+                mentions.append(_new_mention(text, start, end, matched, plan, lang, role))
             else:
-                mentions.append(self._mention(text, start, end, self.records[index], hit))
+                mentions.append(self._mention(text, start, end, matched, index, lang))
             routes = routes or bool(plan.route_links)
             anchors = anchors or plan.anchor
         # The rules on several mentions run only when a mention can start one.
@@ -187,33 +191,43 @@ class Geocoder:
         return out
 
     def _plan(self, index: int) -> _Plan:
+        """The plan of record ``index``, worked out on its first mention."""
         plan = self._plans.get(index)
-        if plan is None:
-            rec = self.records[index]
-            plan = self._plans[index] = _Plan(
-                plain=not (
-                    rec.get("tracked")
-                    or rec.get("flags")
-                    or rec.get("links")
-                    or rec["kind"] == "country"
-                ),
-                generated=rec["id"].startswith(_GENERATED),
-                route_links={
-                    pid: km
-                    for pid, km in rec.get("links", [])
-                    if pid in self._index_of
-                    and km <= 3.0
-                    and self.records[self._index_of[pid]]["kind"] in ("road", "corridor")
-                },
-                anchor=rec["id"] in self._anchors,
-                fields={
-                    **_MENTION_DEFAULTS,
-                    "place_id": rec["id"],
-                    "name": rec["name"],
-                    "kind": rec["kind"],
-                    "tracked": False,
-                },
-            )
+        if plan is not None:
+            return plan
+        rec = self.records[index]
+        links = [
+            (self.records[self._index_of[pid]], km)
+            for pid, km in rec.get("links", [])
+            if pid in self._index_of
+        ]
+        tracked = bool(rec.get("tracked"))
+        crossings = () if tracked else tuple(
+            r for r, km in links if r["kind"] == "crossing" and km <= 10
+        )
+        ports = () if tracked else tuple(r for r, km in links if r["kind"] == "port" and km <= 12)
+        link, km = self._link(rec)
+        plan = self._plans[index] = _Plan(
+            plain=not (rec.get("flags") or rec["kind"] == "country" or crossings or ports),
+            generated=rec["id"].startswith(_GENERATED),
+            route_links={
+                r["id"]: km
+                for r, km in links
+                if km <= 3.0 and r["kind"] in ("road", "corridor")
+            },
+            anchor=rec["id"] in self._anchors,
+            crossings=crossings,
+            ports=ports,
+            fields={
+                **_MENTION_DEFAULTS,
+                "place_id": rec["id"],
+                "name": rec["name"],
+                "kind": rec["kind"],
+                "tracked": tracked,
+                "linked_to": link,
+                "distance_km": km,
+            },
+        )
         return plan
 
     def _compound_ok(self, outer: _Hit, inner: _Hit) -> bool:
@@ -231,13 +245,19 @@ class Geocoder:
         )
 
     # --- one mention ---------------------------------------------------------------------
-    def _mention(self, text: str, start: int, end: int, rec: dict[str, Any], hit: _Hit) -> Mention:
+    def _mention(
+        self, text: str, start: int, end: int, matched: str, index: int, lang: str
+    ) -> Mention:
+        """A mention whose role or place depends on the words around it."""
         rules = self.rules
+        rec = self.records[index]
+        plan = self._plan(index)
         role = "place"
         flags = rec.get("flags", ())
         if rec["kind"] == "country":
             rec, role = self._country_sense(text, start, rec)
-        if _is_dateline(text, start, end):
+            plan = self._plan(self._index_of[rec["id"]])
+        if matched.isupper() and _is_dateline(text, start, end):
             role = "dateline"
         elif "capital" in flags:
             after = _words_after(text, end, 2)
@@ -247,24 +267,11 @@ class Geocoder:
             role = "government" if gov else "capital"
         elif "person_name" in flags and self._is_person(text, end, _words_before(text, start, 3)):
             role = "person"
-        elif not rec.get("tracked") and role == "place" and rec.get("links"):
-            rec = self._reinterpret(text, start, end, rec)
-        script = script_of(text[start:end])
-        link, km = self._link(rec)
-        return Mention(
-            place_id=rec["id"],
-            name=rec["name"],
-            kind=rec["kind"],
-            text=text[start:end],
-            start=start,
-            end=end,
-            tracked=bool(rec.get("tracked")),
-            script=script,
-            language=hit.lang or _LANG_OF_SCRIPT.get(script, ""),
-            linked_to=link,
-            distance_km=km,
-            role=role,
-        )
+        elif role == "place" and (plan.crossings or plan.ports):
+            rec = self._reinterpret(text, start, end, rec, plan)
+        if rec is not self.records[index]:
+            plan = self._plan(self._index_of[rec["id"]])
+        return _new_mention(text, start, end, matched, plan, lang, role)
 
     def _country_sense(self, text: str, start: int, rec: dict[str, Any]) -> tuple[dict, str]:
         for sense in self.rules.get("country_sense", []):
@@ -288,21 +295,16 @@ class Geocoder:
     def _starts_place(self, word: str) -> bool:
         return any(True for _ in self._automaton.iter(word_view(fold_alias(word))))
 
-    def _reinterpret(self, text: str, start: int, end: int, rec: dict[str, Any]) -> dict[str, Any]:
+    def _reinterpret(
+        self, text: str, start: int, end: int, rec: dict[str, Any], plan: _Plan
+    ) -> dict[str, Any]:
         """A town that stands for the tracked crossing or port at it."""
-        links = [
-            (self.records[self._index_of[pid]], km)
-            for pid, km in rec.get("links", [])
-            if pid in self._index_of
-        ]
-        crossings = [r for r, km in links if r["kind"] == "crossing" and km <= 10]
-        if crossings and _ends_with_any(
+        if plan.crossings and _ends_with_any(
             _words_before(text, start, 3), self.rules["crossing_before"]
         ):
-            return crossings[0]
-        ports = [r for r, km in links if r["kind"] == "port" and km <= 12]
-        if ports and self._near_port_word(text, start, end):
-            return ports[0]
+            return plan.crossings[0]
+        if plan.ports and self._near_port_word(text, start, end):
+            return plan.ports[0]
         return rec
 
     def _near_port_word(self, text: str, start: int, end: int) -> bool:
@@ -454,10 +456,10 @@ _MENTION_DEFAULTS = {
 _FAST_MENTION = "__slots__" not in vars(Mention) and not hasattr(Mention, "__post_init__")
 
 
-def _plain_mention(
-    text: str, start: int, end: int, matched: str, plan: _Plan, lang: str
+def _new_mention(
+    text: str, start: int, end: int, matched: str, plan: _Plan, lang: str, role: str
 ) -> Mention:
-    """A context place that no rule applies to: only a dateline can change its role."""
+    """A mention of the place of ``plan`` as ``matched`` at [start, end)."""
     script = "Latin" if matched.isascii() else script_of(matched)
     fields = plan.fields.copy()
     fields["text"] = matched
@@ -465,8 +467,7 @@ def _plain_mention(
     fields["end"] = end
     fields["script"] = script
     fields["language"] = lang or _LANG_OF_SCRIPT.get(script, "")
-    if matched.isupper() and _is_dateline(text, start, end):
-        fields["role"] = "dateline"
+    fields["role"] = role
     if not _FAST_MENTION:
         return Mention(**fields)
     mention = object.__new__(Mention)
