@@ -27,9 +27,10 @@ from tests.fleet_helpers import (  # noqa: E402 - after the path set-up
 
 
 def items(feed: int, generation: int) -> list[tuple[str, str, str]]:
-    """One synthetic article per feed."""
-    text = f"The Upper Lars crossing reopened to traffic on Tuesday, report {feed}."
-    return [(f"Crossing reopens ({feed})", f"http://wire{feed}.test/news/0", text)]
+    """One synthetic article per feed, parsed, geocoded and stored, but naming no tracked
+    place: the benchmark measures polling, not derivation (which runs per change)."""
+    text = f"A regional wine festival opened on Tuesday with {feed} stalls, organisers said."
+    return [(f"Festival opens ({feed})", f"http://wire{feed}.test/news/0", text)]
 
 
 def polls_done(db: str) -> int:

@@ -143,9 +143,10 @@ def _job_counts(db: str) -> dict[str, Counter]:
 
 
 def test_worker_derives_and_renders_after_changes_then_stops_cleanly(db, tmp_path):
-    from tracker.fleet import fleet_status
+    from tracker.fleet import apply_schema, fleet_status
     from tracker.store import open_store
 
+    apply_schema(db)
     with CountingFeedServer(6, items) as server:
         config = write_config(tmp_path / "tracker.toml", db,
                               [server.url(i) for i in range(6)], 60.0, tmp_path / "maps")

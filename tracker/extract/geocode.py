@@ -57,7 +57,7 @@ _LANG_OF_SCRIPT = {
     "Greek": "el",
 }
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_RECORDS_VERSION = 6  # bump when the automaton's keys or payload change
+_RECORDS_VERSION = 7  # bump when the automaton's keys or payload change
 # Azerbaijani and Turkish add case endings to names; folded (ı -> i, ə -> e, ü -> u).
 _SUFFIXING = frozenset({"az", "tr"})
 _SUFFIXES = frozenset({"nde", "nda", "nden", "ndan", "nin", "nun", "ni", "na", "ne", "nu", "de",
@@ -106,6 +106,7 @@ class _Plan(NamedTuple):
     generated: bool  # from the bulk sources: must be capitalised
     route_links: dict[str, float]  # roads / corridors it lies on, for "the road from A to B"
     anchor: bool  # an anchored rule's anchor ("humanitarian corridor" near Mariupol)
+    several: bool  # a rule over several mentions (route or anchored) may start here
     crossings: tuple[dict[str, Any], ...]  # tracked crossings a town may stand for
     ports: tuple[dict[str, Any], ...]  # tracked ports a town may stand for
     fields: dict[str, Any]  # the Mention fields every mention of it shares
@@ -129,52 +130,62 @@ class Geocoder:
         if not text:
             return []
         folded = fold(text)
-        hits = self._hits(folded.text)
+        hits, disjoint = self._hits(folded)
         if not hits:
             return []  # route and anchored mentions need a named place too
-        disjoint = _disjoint(hits)
-        kept = hits if disjoint else _resolve_overlaps(hits, self._compound_ok)
+        if not disjoint:
+            hits = _resolve_overlaps(list(map(_Hit._make, hits)), self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
         mentions = []
-        routes = anchors = False
+        several = False
         plans = self._plans
-        for hit in kept:
-            start, end, index, lang, _, _ = hit
+        for start, end, index, lang, _, _ in hits:
             if span:
                 start, end = span(start, end)
             matched = text[start:end]
             plan = plans.get(index) or self._plan(index)
-            if not _case_ok(plan, matched):
+            # The common case, a capitalised name of four letters or more, needs no counting.
+            if not (
+                (matched.isascii() and matched.isalpha() and len(matched) > 3)
+                and (matched[0].isupper() or not plan.generated)
+            ) and not _case_ok(plan, matched):
                 continue
             if plan.plain:  # only a dateline can change what a plain name stands for
                 dateline = matched.isupper() and _is_dateline(text, start, end)
                 role = "dateline" if dateline else "place"
-                mentions.append(_new_mention(text, start, end, matched, plan, lang, role))
+                mentions.append(_new_mention(start, end, matched, plan, lang, role))
             else:
                 mentions.append(self._mention(text, start, end, matched, index, lang))
-            routes = routes or bool(plan.route_links)
-            anchors = anchors or plan.anchor
+            if plan.several:
+                several = True
         # The rules on several mentions run only when a mention can start one.
-        if routes:
+        if several:
             mentions = self._route_mentions(text, mentions)
-        if anchors:
             mentions.extend(self._anchored(folded, text, mentions))
-        if routes or anchors or not disjoint:
+        if several or not disjoint:
             mentions.sort(key=lambda m: (m.start, -m.end))
         return mentions
 
-    def _hits(self, ft: str) -> list[_Hit]:
+    def _hits(self, folded: Folded) -> tuple[list[tuple], bool]:
         """Whole-word matches in folded text ``ft``: the automaton's keys are padded with
-        spaces, so the boundary check runs in C; only suffixing languages check a tail here."""
+        spaces (``Folded.view``), so the boundary check runs in C; only suffixing languages
+        check a tail here.
+        Hits are plain tuples in the field order of ``_Hit`` (cheaper to make); also says
+        whether they are disjoint (then they are in order of start)."""
         out = []
-        new_hit = tuple.__new__  # a NamedTuple's own __new__ is several times slower
+        last = 0
+        disjoint = True
+        ft = folded.text
         for end, (klen, index, lang, canonical, dashed, edges) in self._automaton.iter(
-            word_view(ft)
+            folded.view
         ):
             # word_view adds one leading space: view index i is folded index i - 1.
             start = end - klen + 1
             if edges is None:  # most names: the key is the whole name, closed at both ends
-                out.append(new_hit(_Hit, (start, end - 1, index, lang, canonical, dashed)))
+                if start < last:
+                    disjoint = False
+                last = end - 1
+                out.append((start, last, index, lang, canonical, dashed))
                 continue
             open_end, lead, trail = edges
             stop = end if open_end else end - 1
@@ -187,8 +198,11 @@ class Geocoder:
                 stop += len(trail)
             if lead and start >= len(lead) and ft.startswith(lead, start - len(lead)):
                 start -= len(lead)
-            out.append(new_hit(_Hit, (start, stop, index, lang, canonical, dashed)))
-        return out
+            if start < last:
+                disjoint = False
+            last = stop  # a suffix widens a hit: later hits must still start after it
+            out.append((start, stop, index, lang, canonical, dashed))
+        return out, disjoint
 
     def _plan(self, index: int) -> _Plan:
         """The plan of record ``index``, worked out on its first mention."""
@@ -207,15 +221,15 @@ class Geocoder:
         )
         ports = () if tracked else tuple(r for r, km in links if r["kind"] == "port" and km <= 12)
         link, km = self._link(rec)
+        route_links = {
+            r["id"]: km for r, km in links if km <= 3.0 and r["kind"] in ("road", "corridor")
+        }
         plan = self._plans[index] = _Plan(
             plain=not (rec.get("flags") or rec["kind"] == "country" or crossings or ports),
             generated=rec["id"].startswith(_GENERATED),
-            route_links={
-                r["id"]: km
-                for r, km in links
-                if km <= 3.0 and r["kind"] in ("road", "corridor")
-            },
+            route_links=route_links,
             anchor=rec["id"] in self._anchors,
+            several=bool(route_links) or rec["id"] in self._anchors,
             crossings=crossings,
             ports=ports,
             fields={
@@ -271,7 +285,7 @@ class Geocoder:
             rec = self._reinterpret(text, start, end, rec, plan)
         if rec is not self.records[index]:
             plan = self._plan(self._index_of[rec["id"]])
-        return _new_mention(text, start, end, matched, plan, lang, role)
+        return _new_mention(start, end, matched, plan, lang, role)
 
     def _country_sense(self, text: str, start: int, rec: dict[str, Any]) -> tuple[dict, str]:
         for sense in self.rules.get("country_sense", []):
@@ -457,7 +471,7 @@ _FAST_MENTION = "__slots__" not in vars(Mention) and not hasattr(Mention, "__pos
 
 
 def _new_mention(
-    text: str, start: int, end: int, matched: str, plan: _Plan, lang: str, role: str
+    start: int, end: int, matched: str, plan: _Plan, lang: str, role: str
 ) -> Mention:
     """A mention of the place of ``plan`` as ``matched`` at [start, end)."""
     script = "Latin" if matched.isascii() else script_of(matched)
@@ -473,11 +487,6 @@ def _new_mention(
     mention = object.__new__(Mention)
     object.__setattr__(mention, "__dict__", fields)
     return mention
-
-
-def _disjoint(hits: list[_Hit]) -> bool:
-    """True when no two hits overlap (the automaton reports them in order of their ends)."""
-    return all(a.end <= b.start for a, b in zip(hits, hits[1:], strict=False))
 
 
 def _resolve_overlaps(hits: list[_Hit], compound_ok: Any) -> list[_Hit]:
@@ -569,13 +578,18 @@ def _build_automaton(records: list[dict[str, Any]]) -> Any:
         trail = folded[len(view.rstrip()) :]
         entries.append((bool(lead or trail), core, index, lang, canonical, dashed, lead, trail))
     entries.sort(key=lambda e: e[0])  # stable: exact names first
-    auto = ahocorasick.Automaton()
+    keyed: dict[str, tuple] = {}
     for _, core, index, lang, canonical, dashed, lead, trail in entries:
         open_end = lang in _SUFFIXING
         key = " " + core if open_end else " " + core + " "
-        if key not in auto:
+        if key not in keyed:
             edges = (open_end, lead, trail) if open_end or lead or trail else None
-            auto.add_word(key, (len(key), index, lang, canonical, dashed, edges))
+            keyed[key] = (len(key), index, lang, canonical, dashed, edges)
+    auto = ahocorasick.Automaton()
+    # Inserted in sorted order: each trie node then lists its children in code point order,
+    # Latin first, which makes the (linear) child lookup about 10% faster on Latin text.
+    for key in sorted(keyed):
+        auto.add_word(key, keyed[key])
     auto.make_automaton()
     return auto
 

@@ -153,7 +153,7 @@ class Folded:
     text whose space runs were collapsed), or neither (folded[i] comes from original[i]).
     Read-only by convention: a plain slotted class, as one is made per text folded."""
 
-    __slots__ = ("text", "original", "offsets", "runs")
+    __slots__ = ("text", "original", "offsets", "runs", "_view")
 
     def __init__(
         self,
@@ -161,11 +161,20 @@ class Folded:
         original: str,
         offsets: tuple[int, ...] | None = None,
         runs: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
+        view: str | None = None,
     ) -> None:
         self.text = text
         self.original = original
         self.offsets = offsets
         self.runs = runs  # (positions, shifts)
+        self._view = view
+
+    @property
+    def view(self) -> str:
+        """``word_view`` of the folded text (made once)."""
+        if self._view is None:
+            self._view = word_view(self.text)
+        return self._view
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) of the folded span [start, end), widened to whole words
@@ -193,11 +202,8 @@ class Folded:
 _SPACE_RUN = re.compile(" {2,}")
 
 
-def _fold_ascii(text: str) -> Folded:
-    """The fast path: one C-level byte translation, then space runs collapsed by regex."""
-    folded = text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
-    if "  " not in folded:
-        return Folded(folded, text)
+def _collapse_runs(folded: str, text: str) -> Folded:
+    """ASCII ``folded`` with its runs of spaces made one, and the shifts that undo it."""
     positions: list[int] = []
     shifts: list[int] = []
     removed = 0
@@ -210,8 +216,13 @@ def _fold_ascii(text: str) -> Folded:
 
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching; offsets map back to ``text``."""
-    if text.isascii():
-        return _fold_ascii(text)
+    if text.isascii():  # the fast path: C-level byte translations, view made alongside
+        data = text.encode("ascii").translate(_ASCII_FOLD)
+        folded = data.decode("ascii")
+        if "  " in folded:
+            return _collapse_runs(folded, text)
+        view = (b" " + data.translate(_ASCII_WORDS) + b" ").decode("ascii")
+        return Folded(folded, text, None, None, view)
     folded = text.translate(_TABLE)
     needs_map = (
         len(folded) != len(text)
