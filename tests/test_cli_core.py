@@ -125,3 +125,13 @@ def test_every_command_has_help() -> None:
         assert name in {a.dest for a in sub._choices_actions} or sp.format_usage()
         help_text = next((a.help for a in sub._choices_actions if a.dest == name), None)
         assert help_text, f"`tracker {name}` has no help text"
+
+
+def test_command_table_names_exactly_the_registered_commands() -> None:
+    from tracker.cli import COMMANDS, build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(sub.choices) == set(COMMANDS)
+    for command, module in COMMANDS.items():
+        only = next(a for a in build_parser([command])._actions if a.dest == "command")
+        assert command in only.choices, f"{command} is not defined in tracker.cli.{module}"

@@ -15,20 +15,30 @@ from collections.abc import Sequence
 from tracker import __version__
 from tracker.errors import TrackerError
 
-# Order is the order of `tracker --help`.
-COMMAND_MODULES = (
-    "tracker.cli.core",  # demo, status, history
-    "tracker.cli.log",  # claims, set, unset, rebuild, export, import
-    "tracker.cli.geo",  # geocode
-    "tracker.cli.extract",  # extract, eval
-    "tracker.cli.daemon",  # run, poll, sources
-    "tracker.cli.site",  # render
-    "tracker.cli.fleet",  # worker, fleet
-)
+# Each command and the module that defines it, in the order of `tracker --help`.
+# Only the chosen command's module is imported, so `tracker status` starts fast.
+COMMANDS = {
+    "demo": "core", "status": "core", "history": "core",
+    "claims": "log", "set": "log", "unset": "log", "rebuild": "log",
+    "export": "log", "import": "log",
+    "geocode": "geo",
+    "extract": "extract", "eval": "extract",
+    "run": "daemon", "poll": "daemon", "sources": "daemon",
+    "render": "site",
+    "worker": "fleet", "fleet": "fleet",
+}
+COMMAND_MODULES = tuple(f"tracker.cli.{m}" for m in dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser of the `tracker` command."""
+def _chosen_command(argv: Sequence[str] | None) -> str | None:
+    """The command named in ``argv``, when it is a known one."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
+    """The argument parser of `tracker`: every command, or only the one named in ``argv``."""
     parser = argparse.ArgumentParser(
         prog="tracker",
         description="Track the status of strategic corridors, roads and border crossings "
@@ -37,20 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # command group not built yet
-        module.register(sub)
+    chosen = _chosen_command(argv)
+    modules = (f"tracker.cli.{COMMANDS[chosen]}",) if chosen else COMMAND_MODULES
+    for name in modules:
+        importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
