@@ -152,3 +152,49 @@ def test_cli_geocode() -> None:
     assert data["mentions"][0]["role"] == "place"
     out = _cli("geocode", "   ")
     assert out.returncode == 2 and "empty text" in out.stderr
+
+
+# --- the fast paths: each must give what the general path gives -----------------------------
+def test_space_runs_keep_offsets(geo: Geocoder) -> None:
+    text = "Queues  at\n\n   the Nagorno -\tKarabakh line and in  Goris."
+    found = {m.place_id: m for m in geo.find_mentions(text)}
+    assert {"nagorno-karabakh", "goris"} <= set(found)
+    for m in found.values():
+        assert text[m.start:m.end] == m.text
+    assert found["nagorno-karabakh"].text == "Nagorno -\tKarabakh"
+
+
+def test_mostly_ascii_text_with_dashes_and_quotes(geo: Geocoder) -> None:
+    text = "The Dorohusk–Yahodyn crossing — ‘closed’ — and the “Rafah crossing” too."
+    found = {m.place_id: m for m in geo.find_mentions(text)}
+    assert {"dorohusk-yahodyn-crossing", "rafah-crossing"} <= set(found)
+    for m in found.values():
+        assert text[m.start:m.end] == m.text
+
+
+def test_edge_punctuation_of_a_name_stays_with_it(geo: Geocoder) -> None:
+    text = "Talks in the U.S. and then Goris."
+    usa = [m for m in geo.find_mentions(text) if m.place_id == "country-usa"]
+    assert usa and usa[0].text == "U.S."
+
+
+def test_ascii_and_full_automaton_agree(geo: Geocoder) -> None:
+    # A non-ASCII letter sends a text through the full automaton: same places either way.
+    text = "Trucks left Goris for Stepanakert via the Lachin Corridor and the Hakari bridge."
+    plain = [(m.place_id, m.start, m.end, m.role) for m in geo.find_mentions(text)]
+    marked = [(m.place_id, m.start, m.end, m.role) for m in geo.find_mentions(text + " Ü")]
+    assert plain and plain == marked[: len(plain)]
+
+
+def test_fast_mentions_equal_constructed_ones(geo: Geocoder) -> None:
+    import dataclasses
+
+    for m in geo.find_mentions("Convoys reached Goris, then Kapan; YEREVAN, May 3 - calm."):
+        fields = {f.name: getattr(m, f.name) for f in dataclasses.fields(m)}
+        rebuilt = type(m)(**fields)
+        assert rebuilt == m and hash(rebuilt) == hash(m) and repr(rebuilt) == repr(m)
+
+
+def test_case_endings_only_in_suffixing_languages(geo: Geocoder) -> None:
+    assert "lachin-corridor" in ids(geo.find_mentions("Laçın dəhlizindən keçid açıqdır."))
+    assert "goris" not in ids(geo.find_mentions("Gorisda nothing"))  # Goris is not an az name

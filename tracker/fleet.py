@@ -36,7 +36,8 @@ log = logging.getLogger("tracker.fleet")
 
 QUEUE = "tracker"
 # Higher runs first: the tick and the stalled-job sweep must never wait behind polls.
-PRIORITY = {"tick": 30, "retry_stalled": 30, "prune": 20, "derive": 10, "render": 5, "poll": 0}
+PRIORITY = {"tick": 30, "retry_stalled": 30, "prune": 20, "derive": 10, "webhooks": 8,
+            "render": 5, "poll": 0}
 TASK = {
     "tick": "tracker.fleet.tick",
     "poll": "tracker.fleet.poll",
@@ -44,6 +45,7 @@ TASK = {
     "render": "tracker.fleet.render",
     "retry_stalled": "tracker.fleet.retry_stalled",
     "prune": "tracker.fleet.prune",
+    "webhooks": "tracker.fleet.webhooks",
 }
 # Serialises our own deferrals so "skip if already queued" cannot race (see _defer).
 DEFER_LOCK_KEY = 0x7472_6163  # "trac"
@@ -448,12 +450,24 @@ def derive_place_job(rt: Runtime, place: str, attempts: int) -> int:
     """Re-derive one place; queue a render and webhook deliveries when it changed."""
     pipe = rt.pipeline()
     changes = pipe.rederive([place], _now())
-    if changes and rt.settings.webhooks:
-        pipe.store.enqueue_deliveries(changes, rt.settings.webhooks)
+    if changes:
+        from tracker.webhooks import queue_changes
+
+        queue_changes(pipe.store, changes, rt.settings.webhooks)
     if rt.options.render and (changes or attempts):
         with rt.transaction() as conn:
             _defer(conn, "render", [""])
     return len(changes)
+
+
+def deliver_webhooks_job(rt: Runtime) -> int:
+    """POST the due webhook deliveries of the store's outbox; return how many went out."""
+    if not rt.settings.webhooks:
+        return 0
+    from tracker.webhooks import deliver_due
+
+    pipe = rt.pipeline()
+    return deliver_due(pipe.store, pipe.client, _now()).delivered
 
 
 def render_job(rt: Runtime) -> str:
@@ -520,6 +534,13 @@ def build_app(conninfo: str, rt: Runtime | None = None) -> procrastinate.App:
     @app.task(name=TASK["derive"], queue=QUEUE, priority=PRIORITY["derive"], pass_context=True)
     def derive(context: Any, place: str) -> int:
         return derive_place_job(need(), place, context.job.attempts)
+
+    # One delivery run at a time across the fleet (the lock), so no payload goes out twice.
+    @app.periodic(cron="* * * * * */10", periodic_id="webhooks")
+    @app.task(name=TASK["webhooks"], queue=QUEUE, priority=PRIORITY["webhooks"],
+              lock="webhooks", queueing_lock="webhooks")
+    def webhooks(timestamp: int) -> int:
+        return deliver_webhooks_job(need())
 
     @app.task(name=TASK["render"], queue=QUEUE, priority=PRIORITY["render"])
     def render() -> str:

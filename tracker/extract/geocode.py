@@ -57,7 +57,7 @@ _LANG_OF_SCRIPT = {
     "Greek": "el",
 }
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_RECORDS_VERSION = 8  # bump when the automaton's keys or payload change
+_RECORDS_VERSION = 9  # bump when the automaton's keys or payload change
 # Azerbaijani and Turkish add case endings to names; folded (ı -> i, ə -> e, ü -> u).
 _SUFFIXING = frozenset({"az", "tr"})
 _SUFFIXES = frozenset({"nde", "nda", "nden", "ndan", "nin", "nun", "ni", "na", "ne", "nu", "de",
@@ -119,7 +119,9 @@ class Geocoder:
         self.gazetteer = gazetteer
         self.records = gazetteer.records
         self.rules = load_rules()
-        self._automaton = _automaton_for(gazetteer)
+        # All names, and the names in ASCII only: ASCII text can match no other name, and
+        # the smaller trie is about 20% faster to run (one pass over a text either way).
+        self._automaton, self._ascii_automaton = _automaton_for(gazetteer)
         self._index_of = {r["id"]: i for i, r in enumerate(self.records)}
         self._plans: dict[int, _Plan] = {}
         self._anchors = frozenset(rule["anchor"] for rule in self.rules.get("anchored", []))
@@ -134,7 +136,7 @@ class Geocoder:
         if not hits:
             return []  # route and anchored mentions need a named place too
         if not disjoint:
-            hits = _resolve_overlaps(list(map(_Hit._make, hits)), self._compound_ok)
+            hits = _resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
         mentions = []
         several = False
@@ -176,9 +178,9 @@ class Geocoder:
         last = 0
         disjoint = True
         ft = folded.text
-        for end, (klen, index, lang, canonical, dashed, edges) in self._automaton.iter(
-            folded.view
-        ):
+        view = folded.view
+        auto = self._ascii_automaton if view.isascii() else self._automaton
+        for end, (klen, index, lang, canonical, dashed, edges) in auto.iter(view):
             # word_view adds one leading space: view index i is folded index i - 1.
             start = end - klen + 1
             if edges is None:  # most names: the key is the whole name, closed at both ends
@@ -244,13 +246,15 @@ class Geocoder:
         )
         return plan
 
-    def _compound_ok(self, outer: _Hit, inner: _Hit) -> bool:
+    def _compound_ok(self, outer: tuple, inner: tuple) -> bool:
         """Keep a town named inside a route alias ("Stepanakert-Goris road" names Goris)
         unless the alias is the route's own canonical name ("Goris–Kapan road")."""
+        if not outer[5]:  # dashed: the test that fails first, before any unpacking
+            return False
+        outer, inner = _Hit._make(outer), _Hit._make(inner)
         o, i = self.records[outer.index], self.records[inner.index]
         return (
-            outer.dashed
-            and bool(o.get("tracked"))
+            bool(o.get("tracked"))
             and o["kind"] in ("road", "corridor")
             and not outer.canonical
             and not i.get("tracked")
@@ -468,39 +472,55 @@ _MENTION_DEFAULTS = {
 # filling __dict__ directly gives an equal object, valid while Mention has no __slots__ and
 # no __post_init__ (checked here, else the constructor is used).
 _FAST_MENTION = "__slots__" not in vars(Mention) and not hasattr(Mention, "__post_init__")
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 
 
 def _new_mention(
     start: int, end: int, matched: str, plan: _Plan, lang: str, role: str
 ) -> Mention:
     """A mention of the place of ``plan`` as ``matched`` at [start, end)."""
-    script = "Latin" if matched.isascii() else script_of(matched)
-    fields = plan.fields.copy()
+    fields = plan.fields.copy()  # script "Latin" and role "place" by default
     fields["text"] = matched
     fields["start"] = start
     fields["end"] = end
-    fields["script"] = script
-    fields["language"] = lang or _LANG_OF_SCRIPT.get(script, "")
-    fields["role"] = role
+    if matched.isascii():
+        fields["language"] = lang
+    else:
+        script = fields["script"] = script_of(matched)
+        fields["language"] = lang or _LANG_OF_SCRIPT.get(script, "")
+    if role != "place":
+        fields["role"] = role
     if not _FAST_MENTION:
         return Mention(**fields)
-    mention = object.__new__(Mention)
-    object.__setattr__(mention, "__dict__", fields)
+    mention = _new_object(Mention)
+    _set_attribute(mention, "__dict__", fields)
     return mention
 
 
-def _resolve_overlaps(hits: list[_Hit], compound_ok: Any) -> list[_Hit]:
-    """Longest match wins; a shorter one inside it survives only if ``compound_ok``."""
-    hits = sorted(hits, key=lambda h: (-(h.end - h.start), h.start))
-    kept: list[_Hit] = []
-    for h in hits:
-        clash = [k for k in kept if h.start < k.end and k.start < h.end]
-        if not clash or all(
-            k.start <= h.start and h.end <= k.end and compound_ok(k, h) for k in clash
-        ):
-            kept.append(h)
-    kept.sort(key=lambda h: h.start)
+def _resolve_overlaps(hits: list[tuple], compound_ok: Any) -> list[tuple]:
+    """Longest match wins; a shorter one inside it survives only if ``compound_ok``.
+    Hits are tuples in the field order of ``_Hit``."""
+    kept: list[tuple] = []
+    for hit in sorted(hits, key=_longest_first):
+        start, end = hit[0], hit[1]
+        for k in kept:
+            if start < k[1] and k[0] < end and not (
+                k[0] <= start and end <= k[1] and compound_ok(k, hit)
+            ):
+                break  # it clashes with a longer hit that does not admit it
+        else:
+            kept.append(hit)
+    kept.sort(key=_start_of)
     return kept
+
+
+def _longest_first(hit: tuple) -> tuple[int, int]:
+    return hit[0] - hit[1], hit[0]
+
+
+def _start_of(hit: tuple) -> int:
+    return hit[0]
 
 
 def _words_before(text: str, start: int, n: int) -> list[str]:
@@ -532,30 +552,31 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
 _CACHE: dict[tuple[str, int], Any] = {}
 
 
-def _automaton_for(gazetteer: Gazetteer) -> Any:
-    """The Aho-Corasick automaton of every folded alias: kept in memory per gazetteer and
-    pickled in the user's cache directory per catalogue file and folding version."""
+def _automaton_for(gazetteer: Gazetteer) -> tuple[Any, Any]:
+    """The Aho-Corasick automatons (all names, ASCII names) of every folded alias: kept in
+    memory per gazetteer and pickled in the user's cache directory per catalogue file and
+    folding version."""
     key = (str(gazetteer.root), id(gazetteer.records))
-    auto = _CACHE.get(key)
-    if auto is not None:
-        return auto
+    autos = _CACHE.get(key)
+    if autos is not None:
+        return autos
     cache_file = _cache_file(gazetteer)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small objects: the cyclic GC only slows this down
     try:
-        auto = _read_cached(cache_file)
-        if auto is None:
-            auto = _build_automaton(gazetteer.records)
-            _write_cached(cache_file, auto)
+        autos = _read_cached(cache_file)
+        if not (isinstance(autos, tuple) and len(autos) == 2):
+            autos = _build_automatons(gazetteer.records)
+            _write_cached(cache_file, autos)
     finally:
         if gc_was_enabled:
             gc.enable()
     _CACHE.clear()
-    _CACHE[key] = auto
-    return auto
+    _CACHE[key] = autos
+    return autos
 
 
-def _build_automaton(records: list[dict[str, Any]]) -> Any:
+def _build_automatons(records: list[dict[str, Any]]) -> tuple[Any, Any]:
     """Keys are word views (" name "): a match is a whole-word match. Names in languages that
     add case endings get an open end (" name") and their tail is checked per hit. Edge
     punctuation ("Mariupol'", "U.S.") is left out of the key and taken back in per hit when
@@ -585,14 +606,18 @@ def _build_automaton(records: list[dict[str, Any]]) -> Any:
         if key not in keyed:
             edges = (open_end, lead, trail) if open_end or lead or trail else None
             keyed[key] = (len(key), index, lang, canonical, dashed, edges)
-    auto = ahocorasick.Automaton()
     # A trie node keeps its children in insertion order and looks a letter up by scanning
-    # them, so keys go in with frequent letters first (then the rest by code point): about
-    # 15% faster on Latin text, no slower on others.
-    for key in sorted(keyed, key=_letter_ranks):
-        auto.add_word(key, keyed[key])
-    auto.make_automaton()
-    return auto
+    # them, so keys go in with frequent letters first (then the rest by code point): a few
+    # per cent faster on Latin text.
+    ordered = sorted(keyed, key=_letter_ranks)
+    autos = []
+    for keys in (ordered, [k for k in ordered if k.isascii()]):
+        auto = ahocorasick.Automaton()
+        for k in keys:
+            auto.add_word(k, keyed[k])
+        auto.make_automaton()
+        autos.append(auto)
+    return autos[0], autos[1]
 
 
 _FREQUENT = {c: i for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")}
