@@ -409,26 +409,15 @@ def poll_source_job(rt: Runtime, name: str, attempts: int) -> dict[str, Any]:
     A retried job (its first worker died) re-derives every place its articles name,
     because the first attempt may have stored them and died before queueing derivation.
     """
-    from tracker.sources import poll_source
-
     source = rt.settings.source(name)
     pipe = rt.pipeline()
     now = _now()
-    outcome = poll_source(
-        source, pipe.client, pipe.store.source_state(name), now, rt.settings.fetch
-    )
-    places: set[str] = set()
-    added = 0
-    if outcome.articles:
-        batch = [(a, pipe.extract(a, now)) for a in outcome.articles]
-        ingest = pipe.store.ingest(batch)
-        added = ingest.observations_added
-        places = set(ingest.places_touched)
-        if attempts:
-            places |= {o.place_id for _, obs in batch for o in obs}
-    # Saved after the articles so that a crash in between re-fetches rather than loses.
-    pipe.store.save_source_state(outcome.state)
-    backoff = outcome.state.next_attempt if outcome.error else None
+    outcome = pipe.poll(source, now, derive=False)
+    places = set(outcome.ingest.places_touched)
+    if attempts:
+        places |= outcome.places_named
+    added = outcome.ingest.observations_added
+    backoff = outcome.state.next_attempt if outcome.error and outcome.state else None
     # The next poll waits a whole interval after this one, however late this one ran
     # (a slow queue at start-up, a retry after a worker died).
     not_before = now + timedelta(seconds=source.interval)
@@ -442,7 +431,7 @@ def poll_source_job(rt: Runtime, name: str, attempts: int) -> dict[str, Any]:
              name),
         )
     rt.count_poll(bool(outcome.error))
-    return {"source": name, "articles": len(outcome.articles), "observations": added,
+    return {"source": name, "articles": outcome.articles_found, "observations": added,
             "places": len(places), "error": outcome.error}
 
 

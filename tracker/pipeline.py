@@ -17,6 +17,7 @@ from tracker.models import (
     DerivationRules,
     IngestResult,
     Observation,
+    SourceState,
     StatusChange,
 )
 
@@ -70,6 +71,8 @@ class SourceResult:
     changes: list[StatusChange] = field(default_factory=list)
     error: str | None = None
     not_modified: bool = False
+    places_named: frozenset[str] = frozenset()  # places the fetched articles claim about
+    state: SourceState | None = None
 
 
 @dataclass
@@ -168,17 +171,24 @@ class Pipeline:
 
     def ingest(self, articles: Sequence[Article], now: datetime) -> IngestResult:
         """Extract observations from the articles and append both to the store."""
+        return self._ingest(articles, now)[0]
+
+    def _ingest(
+        self, articles: Sequence[Article], now: datetime
+    ) -> tuple[IngestResult, frozenset[str]]:
         batch = [(a, self.extract(a, now)) for a in articles]
         if not batch:
-            return IngestResult()
-        return self.store.ingest(batch)
+            return IngestResult(), frozenset()
+        named = frozenset(o.place_id for _, observations in batch for o in observations)
+        return self.store.ingest(batch), named
 
     def rederive(self, place_ids: Iterable[str], now: datetime) -> list[StatusChange]:
         """Recompute the given places; return the changes that are new."""
         return rederive(self.store, place_ids, now, self.settings.derivation)
 
-    def poll(self, source: Any, now: datetime) -> SourceResult:
-        """Fetch one source, ingest what is new and re-derive the places it touched."""
+    def poll(self, source: Any, now: datetime, derive: bool = True) -> SourceResult:
+        """Fetch one source, ingest what is new and (unless ``derive`` is false, as in
+        fleet mode where derivation is a job of its own) re-derive the places it touched."""
         from tracker.sources import poll_source
 
         outcome = poll_source(
@@ -189,10 +199,12 @@ class Pipeline:
             articles_found=len(outcome.articles),
             error=outcome.error,
             not_modified=outcome.not_modified,
+            state=outcome.state,
         )
         if outcome.articles:
-            result.ingest = self.ingest(outcome.articles, now)
-            result.changes = self.rederive(result.ingest.places_touched, now)
+            result.ingest, result.places_named = self._ingest(outcome.articles, now)
+            if derive:
+                result.changes = self.rederive(result.ingest.places_touched, now)
         # Saved after the articles so that a crash in between re-fetches rather than loses.
         self.store.save_source_state(outcome.state)
         return result
