@@ -198,3 +198,23 @@ def test_fast_mentions_equal_constructed_ones(geo: Geocoder) -> None:
 def test_case_endings_only_in_suffixing_languages(geo: Geocoder) -> None:
     assert "lachin-corridor" in ids(geo.find_mentions("Laçın dəhlizindən keçid açıqdır."))
     assert "goris" not in ids(geo.find_mentions("Gorisda nothing"))  # Goris is not an az name
+
+
+def test_automaton_cache_keeps_only_the_newest(tmp_path) -> None:
+    import os
+
+    from tracker.extract import geocode
+
+    folder = tmp_path / "corridor-tracker"
+    folder.mkdir()
+    for i in range(geocode.CACHE_KEEP + 3):
+        old = folder / f"automaton-old{i}.pickle"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    (folder / "notes.txt").write_text("not a cache file")
+    new = folder / "automaton-new.pickle"
+    geocode._write_cached(new, ("a", "b"))
+    left = sorted(p.name for p in folder.glob("automaton-*.pickle"))
+    assert len(left) == geocode.CACHE_KEEP and "automaton-new.pickle" in left
+    assert "automaton-old0.pickle" not in left and (folder / "notes.txt").exists()
+    assert geocode._read_cached(new) == ("a", "b")

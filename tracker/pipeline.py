@@ -120,11 +120,9 @@ class Pipeline:
     def client(self) -> httpx.Client:
         """The HTTP client shared by every fetch of this pipeline."""
         if self._client is None:
-            import httpx
+            from tracker.sources import make_client
 
-            from tracker import USER_AGENT
-
-            self._client = httpx.Client(headers={"User-Agent": USER_AGENT})
+            self._client = make_client(self.settings.fetch)
         return self._client
 
     def _extractors(self) -> tuple[Any, Any]:

@@ -550,6 +550,7 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
 
 
 _CACHE: dict[tuple[str, int], Any] = {}
+CACHE_KEEP = 6
 
 
 def _automaton_for(gazetteer: Gazetteer) -> tuple[Any, Any]:
@@ -659,4 +660,18 @@ def _write_cached(path: Path | None, auto: Any) -> None:
             pickle.dump(auto, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
     except OSError:
-        pass  # no writable cache: build each time
+        return  # no writable cache: build each time
+    _prune_cache(path.parent)
+
+
+def _prune_cache(folder: Path) -> None:
+    """Keep the newest CACHE_KEEP automatons: each geodata copy and version adds one (tests
+    add one per temporary geodata folder), and each is some 20 MB."""
+    try:
+        files = sorted(
+            folder.glob("automaton-*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True
+        )
+        for old in files[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process pruned first: nothing lost, a cache is rebuilt when missing

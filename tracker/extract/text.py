@@ -12,7 +12,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 
-FOLD_VERSION = 6  # bump on any change to folding: cached automatons depend on it
+FOLD_VERSION = 7  # bump on any change to folding: cached automatons depend on it
 
 # Characters whose fold is not "decompose, drop marks, casefold" (or that must stay one char).
 _SPECIAL = {
@@ -71,13 +71,24 @@ class _FoldTable(dict):
     def __init__(self) -> None:
         super().__init__()
         self.irregular = set()
+        self._finder: re.Pattern[str] | None = None
 
     def __missing__(self, code: int) -> str:
         folded = fold_char(chr(code))
         if len(folded) != 1:
             self.irregular.add(chr(code))
+            self._finder = None
         self[code] = folded
         return folded
+
+    def has_irregular(self, text: str) -> bool:
+        """True when ``text`` holds a character already seen to change length (one regex
+        search: faster than a set test per character)."""
+        if not self.irregular:
+            return False
+        if self._finder is None:
+            self._finder = re.compile("[" + "".join(map(re.escape, self.irregular)) + "]")
+        return self._finder.search(text) is not None
 
 
 def fold_char(ch: str) -> str:
@@ -133,18 +144,43 @@ _ARMENIAN_ENDINGS = tuple(
         reverse=True,
     )
 )
-_STEM_RULES = (
-    (re.compile(r"[\u0400-\u04ff]{4,}"), _CYRILLIC_ENDINGS),
-    (re.compile(r"[\u0531-\u0556\u0561-\u0587]{4,}"), _ARMENIAN_ENDINGS),
+_STEM_SCRIPTS = (  # letters of a word (as a character class), endings
+    ("\u0400-\u04ff", _CYRILLIC_ENDINGS),
+    ("\u0531-\u0556\u0561-\u0587", _ARMENIAN_ENDINGS),
 )
 MIN_STEM = 4
+_STEM_RULES = tuple(
+    (re.compile(f"[{letters}]{{4,}}"), endings) for letters, endings in _STEM_SCRIPTS
+)
+# The same rules as one regex each: a whole word = the shortest stem of MIN_STEM letters or
+# more + an ending (longest first), so group 1 ends where the ending is cut.
+_STEM_CUTS = tuple(
+    re.compile(
+        f"(?<![{letters}])([{letters}]{{{MIN_STEM},}}?)"
+        f"(?:{'|'.join(map(re.escape, endings))})(?![{letters}])"
+    )
+    for letters, endings in _STEM_SCRIPTS
+)
 
 
 def _stem_length(word: str, endings: tuple[str, ...]) -> int:
-    for ending in endings:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
-            return len(word) - len(ending)
-    return len(word)
+    """Length of ``word`` without its longest ending that leaves MIN_STEM letters."""
+    by_length = _ENDINGS_BY_LENGTH.get(endings)
+    if by_length is None:
+        by_length = _ENDINGS_BY_LENGTH[endings] = _group_by_length(endings)
+    n = len(word)
+    for size, group in by_length:  # a few set lookups, not one endswith per ending
+        if n - size >= MIN_STEM and word[n - size :] in group:
+            return n - size
+    return n
+
+
+_ENDINGS_BY_LENGTH: dict[tuple[str, ...], tuple[tuple[int, frozenset[str]], ...]] = {}
+
+
+def _group_by_length(endings: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    sizes = sorted({len(e) for e in endings}, reverse=True)
+    return tuple((size, frozenset(e for e in endings if len(e) == size)) for size in sizes)
 
 
 class Folded:
@@ -183,11 +219,12 @@ class Folded:
             positions, shifts = self.runs
             i = bisect_right(positions, start)
             j = bisect_right(positions, end - 1)
-            return start + (shifts[i - 1] if i else 0), end + (shifts[j - 1] if j else 0)
-        if self.offsets is None:
+            o_start, o_end = start + (shifts[i - 1] if i else 0), end + (shifts[j - 1] if j else 0)
+        elif self.offsets is None:
             return start, end
-        o_start = self.offsets[start]
-        o_end = self.offsets[end - 1] + 1
+        else:
+            o_start = self.offsets[start]
+            o_end = self.offsets[end - 1] + 1
         orig = self.original
         # An ending removed by stemming (or a dropped mark) still belongs to the word.
         while (
@@ -241,11 +278,14 @@ def fold(text: str) -> Folded:
             parts[i] = parts[i].translate(_TABLE)
         folded = "".join(parts)
         stemmable = " ".join(parts[1::2])
-    same_length = len(folded) == len(text) and _TABLE.irregular.isdisjoint(unusual)
-    if same_length and not any(rx.search(stemmable) for rx, _ in _STEM_RULES):
+    same_length = len(folded) == len(text) and not _TABLE.has_irregular(unusual)
+    if same_length:
+        if any(rx.search(stemmable) for rx, _ in _STEM_RULES):
+            return _cut(folded, text)
         if _DOUBLE_SPACE.search(folded):
             return _collapse_runs(folded, text)
         return Folded(folded, text)
+    # Some character folds to more or fewer characters (ß, İ, ligatures): char by char.
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
@@ -266,6 +306,27 @@ def fold(text: str) -> Folded:
         folded = "".join(c for c, k in zip(folded, keep, strict=True) if k)
         offsets = [o for o, k in zip(offsets, keep, strict=True) if k]
     return Folded(folded, text, tuple(offsets))
+
+
+def _cut(folded: str, text: str) -> Folded:
+    """``folded`` (one char per char of ``text``) with space runs made one and stemmed
+    endings cut off, by regex and slices rather than char by char."""
+    cuts = [(m.start() + 1, m.end()) for m in _SPACE_RUN.finditer(folded)]
+    for rx in _STEM_CUTS:  # words hold no spaces: the same words as after collapsing
+        cuts.extend((m.end(1), m.end()) for m in rx.finditer(folded))
+    cuts.sort()
+    pieces: list[str] = []
+    positions: list[int] = []
+    shifts: list[int] = []
+    pos = removed = 0
+    for start, end in cuts:
+        pieces.append(folded[pos:start])
+        removed += end - start
+        positions.append(start - (removed - (end - start)))  # folded index after the cut
+        shifts.append(removed)
+        pos = end
+    pieces.append(folded[pos:])
+    return Folded("".join(pieces), text, None, (tuple(positions), tuple(shifts)))
 
 
 _NON_WORD = re.compile(r"\W")
