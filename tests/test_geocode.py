@@ -203,18 +203,44 @@ def test_case_endings_only_in_suffixing_languages(geo: Geocoder) -> None:
 def test_automaton_cache_keeps_only_the_newest(tmp_path) -> None:
     import os
 
-    from tracker.extract import geocode
+    from tracker.extract import automaton
 
     folder = tmp_path / "corridor-tracker"
     folder.mkdir()
-    for i in range(geocode.CACHE_KEEP + 3):
+    for i in range(automaton.CACHE_KEEP + 3):
         old = folder / f"automaton-old{i}.pickle"
         old.write_bytes(b"x")
         os.utime(old, (1_000_000 + i, 1_000_000 + i))
     (folder / "notes.txt").write_text("not a cache file")
     new = folder / "automaton-new.pickle"
-    geocode._write_cached(new, ("a", "b"))
+    automaton._write_cached(new, ("a", "b"))
     left = sorted(p.name for p in folder.glob("automaton-*.pickle"))
-    assert len(left) == geocode.CACHE_KEEP and "automaton-new.pickle" in left
+    assert len(left) == automaton.CACHE_KEEP and "automaton-new.pickle" in left
     assert "automaton-old0.pickle" not in left and (folder / "notes.txt").exists()
-    assert geocode._read_cached(new) == ("a", "b")
+    assert automaton._read_cached(new) == ("a", "b")
+
+
+# --- generic phrases that stand for a tracked place (rules in geocode_rules.toml) -------------
+def test_generic_sea_corridor_and_ports_need_anchor_and_context(geo: Geocoder) -> None:
+    text = ("Ukraine opened a temporary corridor so that cargo ships could leave ports blocked "
+            "since the summer, officials in Kyiv said.")
+    found = ids(geo.find_mentions(text))
+    assert "ukrainian-black-sea-corridor" in found and "ukrainian-black-sea-ports" in found
+    for m in geo.find_mentions(text):
+        assert text[m.start:m.end] == m.text
+    # No anchor (Ukraine), or no maritime word in the sentence: nothing is inferred.
+    assert "ukrainian-black-sea-corridor" not in ids(
+        geo.find_mentions("A temporary corridor let cargo ships leave the blocked harbour."))
+    assert "ukrainian-black-sea-corridor" not in ids(
+        geo.find_mentions("Ukraine agreed a temporary corridor for evacuating civilians by bus."))
+
+
+def test_route_word_with_a_town_on_one_road(geo: Geocoder) -> None:
+    text = "A convoy entered from Aghdam on a route the government had proposed."
+    road = [m for m in geo.find_mentions(text) if m.place_id == "aghdam-stepanakert-road"]
+    assert road and road[0].text == "route"
+    # A town on two tracked roads is ambiguous; "en route" is not a route.
+    assert not [m for m in geo.find_mentions("Buses came from Stepanakert on a new route.")
+                if m.tracked]
+    assert "aghdam-stepanakert-road" not in ids(
+        geo.find_mentions("Officials travelled from Aghdam en route to Barda."))

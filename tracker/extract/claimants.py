@@ -59,7 +59,7 @@ def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
     if not name:
         return ""
     words = name.split()
-    while words and words[0].lower() in lex.determiners:
+    while words and (words[0].lower() in lex.determiners or words[0].lower() in lex.title_words):
         words.pop(0)
     name = " ".join(words)
     if lex.time_phrase is not None:
@@ -111,6 +111,8 @@ class Attributor:
         self.lex = lex
         self.outlet = outlet
         self.last_named = ""
+        self.named: list[str] = []  # every named claimant so far, in text order
+        self._sent_start = 0
         self._cache: dict[tuple[int, int], tuple[str, list[re.Match[str]]]] = {}
 
     def _sentence(self, start: int, end: int) -> tuple[str, list[re.Match[str]]]:
@@ -125,25 +127,25 @@ class Attributor:
             )
             q = quotes[0] if quotes else None
             verbs = scanner_for(self.lex.speech_re).scan(self.text, self.lowered, start, end, end)
-            self._cache[key] = (q.group(1) if q else "", verbs)
+            quoted = next((g for g in q.groups() if g), "") if q else ""
+            self._cache[key] = (quoted, verbs)
         return self._cache[key]
 
     def claimant(self, sent_start: int, sent_end: int, cue_start: int) -> str:
         """The claimant of the cue at ``cue_start``: "reporter" or a normalised source."""
         text, lex = self.text, self.lex
+        self._sent_start = sent_start
         quoted, verbs = self._sentence(sent_start, sent_end)
         if quoted:
             return self._named(quoted)
-        before = [v for v in verbs if v.end() <= cue_start]
+        before = [v for v in verbs if v.end() <= cue_start and not self._noun_use(v)]
         for verb in reversed(before):
             who = self._subject(sent_start, verb)
             if who:
                 return who
         after = [v for v in verbs if v.start() >= cue_start]
         for verb in after:
-            who = self._subject(cue_start, verb) or self._named(
-                speaker_after(text, verb.end(), sent_end)
-            )
+            who = self._subject(cue_start, verb) or self._speaker_after(verb.end(), sent_end)
             if who:
                 return who
         acc = lex.according_re.search(text, sent_start, sent_end)
@@ -153,8 +155,36 @@ class Attributor:
                 return who
         return REPORTER
 
+    def _noun_use(self, verb: re.Match[str]) -> bool:
+        """True for a reporting word used as a noun ("rejected Taliban claims that")."""
+        lex = self.lex
+        if lex.speech_as_noun is None or verb.group().lower() not in lex.speech_nouns:
+            return False
+        subject = speaker_before(self.text, max(0, verb.start() - 80), verb.start(), lex)
+        before = self.text[max(0, verb.start() - 80) : verb.start() - len(subject)]
+        return bool(lex.speech_as_noun.search(before.rstrip() + " "))
+
+    def _speaker_after(self, start: int, end: int) -> str:
+        """The speaker named after a reporting verb, with its apposition if any."""
+        raw = speaker_after(self.text, start, end)
+        app = self.lex.apposition_after
+        if raw and app is not None:
+            at = self.text.find(raw, start, end)
+            m = app.search(self.text[at + len(raw) : end]) if at >= 0 else None
+            if m:
+                return self._named(raw, m.group(1))
+        return self._named(raw)
+
     def _subject(self, floor: int, verb: re.Match[str]) -> str:
         raw = speaker_before(self.text, floor, verb.start(), self.lex)
+        app = self.lex.apposition_before
+        if not raw and app is not None:
+            # "Mohammad Khan, a customs official at Torkham, said": skip back to the name.
+            m = app.search(self.text, floor, verb.start())
+            if m:
+                name = speaker_before(self.text, floor, m.start(), self.lex)
+                if name:
+                    return self._named(name, m.group(1))
         if not raw:
             # "X, who speaks for Y, said": skip the relative clause back to X.
             rel = _RELATIVE.search(self.text, floor, verb.start())
@@ -168,8 +198,47 @@ class Attributor:
             return ""
         return self._named(raw)
 
-    def _named(self, raw: str) -> str:
-        name = normalise_claimant(raw, self.lex, self.outlet)
+    def _named(self, raw: str, apposition: str = "") -> str:
+        lex = self.lex
+        name = normalise_claimant(raw, lex, self.outlet)
+        if apposition and name and name != REPORTER:
+            name = self._with_role(name, apposition)
+        low = name.lower()
+        if low in lex.generic_any and self.named:
+            return self.named[-1]
+        if low in lex.generic_claimants:
+            head = low.split()[-1]
+            pool = self.named or self._earlier_speakers()
+            earlier = next((n for n in reversed(pool) if head in n.lower().split()), "")
+            if earlier:
+                return earlier
         if name and name != REPORTER:
             self.last_named = name
+            self.named.append(name)
         return name
+
+    def _earlier_speakers(self) -> list[str]:
+        """Named speakers of the sentences before the current one (only read when a
+        generic claimant needs its antecedent, which is rare)."""
+        lex, found = self.lex, []
+        end = self._sent_start
+        for verb in scanner_for(lex.speech_re).scan(self.text, self.lowered, 0, end, end):
+            raw = speaker_before(self.text, max(0, verb.start() - 120), verb.start(), lex)
+            name = normalise_claimant(raw, lex, self.outlet) if raw else ""
+            if name and name != REPORTER and name.lower() not in lex.generic_claimants:
+                found.append(name)
+        return found
+
+    def _with_role(self, name: str, apposition: str) -> str:
+        """ "Smith" + "a spokesman for the Red Crescent" -> "Red Crescent spokesman Smith"."""
+        lex = self.lex
+        role, org = apposition, ""
+        if lex.role_org_split is not None:
+            parts = lex.role_org_split.split(apposition, maxsplit=1)
+            if len(parts) == 2:
+                role, org = parts
+        role_words = [w for w in role.split() if w.lower() not in lex.title_words]
+        org = normalise_claimant(org, lex) if org else ""
+        if org == REPORTER:
+            org = ""
+        return " ".join(x for x in (org, " ".join(role_words), name) if x)

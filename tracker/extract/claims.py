@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from tracker.extract.claimants import Attributor, party_of
+from tracker.extract.claimants import REPORTER, Attributor, party_of
 from tracker.extract.cue_scan import scanner_for
 from tracker.extract.cues import Cue, Lexicon, load_lexicon
 from tracker.extract.sentences import split_clauses, split_sentences
@@ -85,6 +85,8 @@ class ClaimReader:
         attributor = Attributor(text, lex, outlet, lowered)
         spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
         found: dict[tuple[str, Status, str, bool], Claim] = {}  # by place, status, party
+        changes: list[tuple[Claim, int]] = []  # changes of state ("reopened") and where
+        cue_at: dict[int, int] = {}  # id(claim) -> offset of its cue
         ti = 0
         for s_start, s_end in sentences:
             # Only a sentence that names a place (or refers back to one) can hold a claim.
@@ -105,7 +107,7 @@ class ClaimReader:
                     clause_cues = [
                         (x.start(), x.end()) for x in in_sentence if c_start <= x.start() < c_end
                     ]
-                    for claim in self._read_cue(
+                    for claim, supersedes in self._read_cue(
                         text,
                         m,
                         lex,
@@ -123,7 +125,11 @@ class ClaimReader:
                         key = (claim.place_id, claim.status, party, claim.negated)
                         if key not in found or found[key].confidence < claim.confidence:
                             found[key] = claim
-        return sorted(found.values(), key=lambda c: (c.start, c.place_id, c.status.value))
+                            cue_at[id(claim)] = m.start()
+                        if supersedes:
+                            changes.append((claim, m.start()))
+        claims = _drop_superseded(list(found.values()), cue_at, changes, lex)
+        return sorted(claims, key=lambda c: (c.start, c.place_id, c.status.value))
 
     # ------------------------------------------------------------------ targets
 
@@ -189,6 +195,10 @@ class ClaimReader:
                             0.85,
                         )
                     )
+        if lex.zero_subject is not None:
+            refs.extend(
+                _zero_subjects(text, lex.zero_subject, lex.clause_breaks, targets, sentences)
+            )
         if lex.pronoun_re is not None:
             scan = scanner_for(lex.pronoun_re).scan
             for m in scan(text, lowered, targets[0].end, len(text)):
@@ -224,7 +234,8 @@ class ClaimReader:
         attributor: Attributor,
         published: date | None,
         clause_cues: list[tuple[int, int]],
-    ) -> list[Claim]:
+    ) -> list[tuple[Claim, bool]]:
+        """The claims of one cue, each flagged when it tells a change of state."""
         cue = lex.cue_at(m)
         if cue.status is None:
             return []
@@ -236,7 +247,8 @@ class ClaimReader:
         )
         if reading is None:
             return []
-        status, negated, hedge = reading
+        status, negated, hedge, direct = reading
+        supersedes = cue.supersedes and direct and not negated
         claimant = attributor.claimant(sentence[0], sentence[1], m.start())
         claims = []
         for target, gap in bound:
@@ -244,16 +256,19 @@ class ClaimReader:
                 continue
             confidence = cue.weight * hedge * target.weight * max(0.5, 1.0 - 0.03 * gap)
             claims.append(
-                Claim(
-                    place_id=target.place_id,
-                    name=target.name,
-                    status=status,
-                    claimant=claimant,
-                    negated=negated,
-                    evidence=text[sentence[0] : sentence[1]],
-                    start=sentence[0],
-                    end=sentence[1],
-                    confidence=round(min(1.0, confidence), 3),
+                (
+                    Claim(
+                        place_id=target.place_id,
+                        name=target.name,
+                        status=status,
+                        claimant=claimant,
+                        negated=negated,
+                        evidence=text[sentence[0] : sentence[1]],
+                        start=sentence[0],
+                        end=sentence[1],
+                        confidence=round(min(1.0, confidence), 3),
+                    ),
+                    supersedes,
                 )
             )
         return claims
@@ -268,7 +283,9 @@ TIGHT_KINDS = {"region": 4, "country": 2, "sea": 4}
 # A comma-delimited aside ("the road, Karabakh's only link, is ...") or brackets.
 _ASIDE = re.compile(r",[^,;]{0,120}?,|\([^()]{0,160}\)")
 _NEW_NP = re.compile(r"\b(?:the|a|an)\s+\w", re.IGNORECASE)
-_LIST_JOINT = re.compile(r"\s*(?:,\s*)?(?:and|or|as well as|и|или)\s+|\s*,\s*", re.IGNORECASE)
+_LIST_JOINT = re.compile(
+    r"\s*(?:,\s*)?(?:and|or|as well as|и|или)\s+(?:the\s+)?|\s*,\s*(?:the\s+)?", re.IGNORECASE
+)
 _AND = re.compile(r"\b(?:and|or|as well as|и|или)\b", re.IGNORECASE)
 _PARTICIPLE = re.compile(r"\w+ed")  # one adjective-like word: "besieged", "closed"
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
@@ -379,8 +396,9 @@ def _read_context(
     published: date | None,
     mention_spans: list[tuple[int, int]],
     clause_cues: list[tuple[int, int]],
-) -> tuple[Status, bool, float] | None:
-    """Status, negation and a confidence factor for a cue in context; None: no claim."""
+) -> tuple[Status, bool, float, bool] | None:
+    """Status, negation, a confidence factor and whether the cue is read directly (not
+    through a call or modality) for a cue in context; None: no claim."""
     w, win = lex.words, lex.windows
     c_start, c_end = clause
     before_clause = text[c_start : m.start()]
@@ -397,16 +415,22 @@ def _read_context(
 
     if near("suppress", "suppress_window", 4):
         return None
+    is_noun = bool((nf := w.get("noun_form")) and nf.match(m.group().strip()))
+    if is_noun and near("background_noun", "background_noun_window", 4):
+        return None
     if (bg := w.get("background")) and bg.search(before_clause):
         return None
     if _background_year(text, clause, m, clause_cues, w, published):
         return None
 
-    is_noun = bool((nf := w.get("noun_form")) and nf.match(m.group().strip()))
     presupposed = cue.call_status or cue.modal_status
     if presupposed and near("call", "call_window", 14, floor=sentence[0]):
-        return (cue.call_status or cue.modal_status), False, 0.8  # type: ignore[return-value]
-    if not cue.modal_ok:
+        return (cue.call_status or cue.modal_status), False, 0.8, False  # type: ignore[return-value]
+    # "will remain closed until ...": the modality is about how long, not whether.
+    persists = bool(
+        (ps := w.get("persist")) and ps.search(text, max(c_start, m.start() - 40), m.start())
+    )
+    if not cue.modal_ok and not persists:
         hedged = (
             near("modal_noun", "modal_noun_window", 3)
             if is_noun
@@ -419,7 +443,7 @@ def _read_context(
             hedged = True
         if hedged:
             if cue.modal_status:
-                return cue.modal_status, False, 0.75
+                return cue.modal_status, False, 0.75, False
             return None
 
     negated = near("negation", "negation_window", 3)
@@ -427,8 +451,13 @@ def _read_context(
     # Scope a denial only when the clause has one (most clauses do not).
     if (den and den.search(clause_text)) or (den_verb and den_verb.search(clause_text)):
         j_start, j_end = _conjunct(text, clause, m.start(), w.get("conjunct_breaks"))
-        if (den and den.search(text, j_start, j_end)) or (
-            den_verb and den_verb.search(text, c_start, j_end)
+        # "denied X, saying Y": Y is the denier's own assertion, outside the denial.
+        d_start = c_start
+        if ab := w.get("assertion_breaks"):
+            for b in ab.finditer(text, c_start, m.start()):
+                d_start = b.end()
+        if (den and den.search(text, max(j_start, d_start), j_end)) or (
+            den_verb and den_verb.search(text, d_start, j_end)
         ):
             negated = True
             hedge *= 0.9
@@ -441,11 +470,14 @@ def _read_context(
             q_end = (
                 c_start + bg_at.start() if bg_at and bg_at.start() > m.end() - c_start else c_end
             )
-            for q in qual.finditer(text, c_start, q_end):
+            quals = list(qual.finditer(text, c_start, q_end))
+            if status is Status.OPEN and (qo := w.get("qualifier_open")):
+                quals += qo.finditer(text, c_start, q_end)
+            for q in quals:
                 if not any(s <= q.start() < e for s, e in mention_spans):
                     status = Status.RESTRICTED
                     break
-    return status, negated, hedge
+    return status, negated, hedge, status is cue.status
 
 
 def _conjunct(
@@ -489,3 +521,54 @@ def _background_year(
             continue
         return True
     return False
+
+
+def _zero_subjects(
+    text: str,
+    pattern: re.Pattern[str],
+    breaks: re.Pattern[str],
+    targets: list[_Target],
+    sentences: list[tuple[int, int]],
+) -> list[_Target]:
+    """ "Traffic resumed at noon.": a sentence without a place that opens with a traffic
+    word speaks of the last place of the sentence right before it."""
+    refs = []
+    for k, (s_start, s_end) in enumerate(sentences):
+        # the places the sentence can point back to: its own and those of the one before
+        floor = sentences[k - 1][0] if k else s_start
+        for start, end in split_clauses(text, s_start, s_end, breaks):
+            if any(start <= t.start < end for t in targets):
+                continue
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            m = pattern.match(text, start + lead, end)
+            before = [t for t in targets if floor <= t.start < start] if m else []
+            if m and before:
+                t = before[-1]
+                refs.append(_Target(m.start(), m.end(), t.place_id, t.name, t.kind, 0.7))
+    return refs
+
+
+def _drop_superseded(
+    claims: list[Claim],
+    cue_at: dict[int, int],
+    changes: list[tuple[Claim, int]],
+    lex: Lexicon,
+) -> list[Claim]:
+    """Drop the claims a later change of state replaces ("closed ... Traffic resumed"):
+    same place, other status, said earlier by the same party or replaced in the outlet's
+    own voice."""
+    if not changes:
+        return claims
+    kept = []
+    for c in claims:
+        replaced = any(
+            ch.place_id == c.place_id
+            and ch.status is not c.status
+            and not c.negated
+            and at > cue_at.get(id(c), c.start)
+            and (ch.claimant == REPORTER or party_of(ch.claimant, lex) == party_of(c.claimant, lex))
+            for ch, at in changes
+        )
+        if not replaced:
+            kept.append(c)
+    return kept

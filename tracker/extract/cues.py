@@ -33,6 +33,7 @@ class Cue:
     modal_ok: bool = False
     except_kinds: frozenset[str] = frozenset()
     restrictable: bool = False
+    supersedes: bool = False  # a change of state replaces earlier claims of the place
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,15 @@ class Lexicon:
     parties: dict[str, str] = field(default_factory=dict)
     adjectives: frozenset[str] = frozenset()  # the demonym adjectives ("Armenian")
     state_organs: re.Pattern[str] | None = None
+    zero_subject: re.Pattern[str] | None = None  # "Traffic resumed." -> the last place
+    speech_as_noun: re.Pattern[str] | None = None
+    speech_nouns: frozenset[str] = frozenset()
+    apposition_before: re.Pattern[str] | None = None
+    apposition_after: re.Pattern[str] | None = None
+    role_org_split: re.Pattern[str] | None = None
+    title_words: frozenset[str] = frozenset()
+    generic_claimants: frozenset[str] = frozenset()
+    generic_any: frozenset[str] = frozenset()
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -147,6 +157,7 @@ def _compile(lang: str, data: dict) -> Lexicon:
                 modal_ok=bool(raw.get("modal_ok", False)),
                 except_kinds=frozenset(raw.get("except_kinds", ())),
                 restrictable=bool(raw.get("restrictable", False)),
+                supersedes=bool(raw.get("supersedes", False)),
             )
         )
     # Cues start at a word boundary; one pass finds them all, earlier entries win ties.
@@ -203,6 +214,15 @@ def _compile(lang: str, data: dict) -> Lexicon:
         state_organs=re.compile(att["state_organs"]["re"], FLAGS)
         if att.get("state_organs", {}).get("re")
         else None,
+        zero_subject=re.compile(ana["zero_subject"], FLAGS) if ana.get("zero_subject") else None,
+        speech_as_noun=_optional(att, "speech_as_noun"),
+        speech_nouns=_lowered(att, "speech_nouns"),
+        apposition_before=_optional(att, "apposition_before"),
+        apposition_after=_optional(att, "apposition_after"),
+        role_org_split=_optional(att, "role_org_split"),
+        title_words=_lowered(att, "title_words"),
+        generic_claimants=_lowered(att, "generic_claimants"),
+        generic_any=_lowered(att, "generic_any"),
     )
 
 
@@ -214,3 +234,11 @@ def _demonym_forms(demonyms: dict[str, str]) -> dict[str, str]:
         forms.setdefault(low, adjective)
         forms.setdefault(low.removeprefix("the "), adjective)
     return forms
+
+
+def _optional(table: dict, key: str) -> re.Pattern[str] | None:
+    return re.compile(table[key], FLAGS) if table.get(key) else None
+
+
+def _lowered(table: dict, key: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in table.get(key, ()))

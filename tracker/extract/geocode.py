@@ -6,20 +6,14 @@ places (precomputed in the catalogue, so no shapely here).
 from __future__ import annotations
 
 import dataclasses
-import gc
-import hashlib
-import os
-import pickle
 import re
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import ahocorasick
-
+from tracker.extract.automaton import automatons_for
 from tracker.extract.text import (
-    FOLD_VERSION,
     Folded,
     fold,
     fold_alias,
@@ -27,7 +21,7 @@ from tracker.extract.text import (
     script_of,
     word_view,
 )
-from tracker.gazetteer import CATALOGUE_FILE, Gazetteer
+from tracker.gazetteer import Gazetteer
 from tracker.models import Mention
 
 RULES_FILE = Path(__file__).with_name("geocode_rules.toml")
@@ -57,12 +51,46 @@ _LANG_OF_SCRIPT = {
     "Greek": "el",
 }
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_RECORDS_VERSION = 9  # bump when the automaton's keys or payload change
-# Azerbaijani and Turkish add case endings to names; folded (ı -> i, ə -> e, ü -> u).
-_SUFFIXING = frozenset({"az", "tr"})
-_SUFFIXES = frozenset({"nde", "nda", "nden", "ndan", "nin", "nun", "ni", "na", "ne", "nu", "de",
-                       "da", "den", "dan", "te", "ta", "ten", "tan", "e", "a", "i", "u", "in",
-                       "un", "ya", "ye", "yi", "yu", "yla", "yle", "la", "le", "dir", "dur"})
+# Azerbaijani and Turkish add case endings to names (their keys are open-ended, see
+# tracker.extract.automaton); the endings a name may take, folded (ı -> i, ə -> e, ü -> u):
+_SUFFIXES = frozenset(
+    {
+        "nde",
+        "nda",
+        "nden",
+        "ndan",
+        "nin",
+        "nun",
+        "ni",
+        "na",
+        "ne",
+        "nu",
+        "de",
+        "da",
+        "den",
+        "dan",
+        "te",
+        "ta",
+        "ten",
+        "tan",
+        "e",
+        "a",
+        "i",
+        "u",
+        "in",
+        "un",
+        "ya",
+        "ye",
+        "yi",
+        "yu",
+        "yla",
+        "yle",
+        "la",
+        "le",
+        "dir",
+        "dur",
+    }
+)
 _WORD_TAIL = re.compile(r"\w{1,5}\b")
 _WORDS = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"(['’]s)\b")
@@ -70,6 +98,7 @@ _NEXT_NAME = re.compile(r"\s+([A-ZА-ЯЁ][\w'-]+)")
 _LINKING = re.compile(r"\s+(to|and)\s+")
 _ROUTE_LEAD = re.compile(r"(?:^|\W)(?:to|towards|and)\W*$", re.IGNORECASE)
 _DATELINE_TAIL = re.compile(r"\s*[,(—–-]")
+_ROUTE_WORD = re.compile(r"\b(?:route|road|highway)\b", re.IGNORECASE)
 
 
 @cache
@@ -85,9 +114,20 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         "crossing_before",
         "port_words",
         "route_words",
+        "route_from_before",
     ):
         rules[key] = frozenset(w.casefold() for w in rules[key])
+    for rule in rules.get("anchored", []):  # one phrase / anchor, or lists of them
+        rule["phrases"] = _as_list(rule.get("phrases", rule.get("phrase")))
+        rule["keys"] = [word_view(fold_alias(p)) for p in rule["phrases"]]  # folded once
+        rule["anchors"] = frozenset(_as_list(rule.get("anchors", rule.get("anchor"))))
+        rule["context"] = frozenset(w.casefold() for w in rule.get("context", []))
+        rule["unless"] = frozenset(rule.get("unless", []))
     return rules
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 class _Hit(NamedTuple):
@@ -121,10 +161,10 @@ class Geocoder:
         self.rules = load_rules()
         # All names, and the names in ASCII only: ASCII text can match no other name, and
         # the smaller trie is about 20% faster to run (one pass over a text either way).
-        self._automaton, self._ascii_automaton = _automaton_for(gazetteer)
+        self._automaton, self._ascii_automaton = automatons_for(gazetteer)
         self._index_of = {r["id"]: i for i, r in enumerate(self.records)}
         self._plans: dict[int, _Plan] = {}
-        self._anchors = frozenset(rule["anchor"] for rule in self.rules.get("anchored", []))
+        self._anchors = frozenset().union(*(r["anchors"] for r in self.rules.get("anchored", [])))
 
     # --- the pass -----------------------------------------------------------------------
     def find_mentions(self, text: str) -> list[Mention]:
@@ -146,11 +186,23 @@ class Geocoder:
                 start, end = span(start, end)
             matched = text[start:end]
             plan = plans.get(index) or self._plan(index)
-            # The common case, a capitalised name of four letters or more, needs no counting.
-            if not (
-                (matched.isascii() and matched.isalpha() and len(matched) > 3)
-                and (matched[0].isupper() or not plan.generated)
-            ) and not _case_ok(plan, matched):
+            if matched.isascii() and matched.isalpha() and len(matched) > 3:
+                # The common case, one ASCII word: no letters to count, and for a plain
+                # place not in capitals (no dateline) the mention is made right here.
+                if plan.generated and not matched[0].isupper():
+                    continue
+                if plan.plain and _FAST_MENTION and not matched.isupper():
+                    fields = plan.fields.copy()
+                    fields["text"] = matched
+                    fields["start"] = start
+                    fields["end"] = end
+                    fields["language"] = lang
+                    mention = _new_object(Mention)
+                    _set_attribute(mention, "__dict__", fields)
+                    mentions.append(mention)
+                    several = several or plan.several
+                    continue
+            elif not _case_ok(plan, matched):
                 continue
             if plan.plain:  # only a dateline can change what a plain name stands for
                 dateline = matched.isupper() and _is_dateline(text, start, end)
@@ -163,6 +215,7 @@ class Geocoder:
         # The rules on several mentions run only when a mention can start one.
         if several:
             mentions = self._route_mentions(text, mentions)
+            mentions.extend(self._route_from(text, mentions))
             mentions.extend(self._anchored(folded, text, mentions))
         if several or not disjoint:
             mentions.sort(key=lambda m: (m.start, -m.end))
@@ -218,8 +271,8 @@ class Geocoder:
             if pid in self._index_of
         ]
         tracked = bool(rec.get("tracked"))
-        crossings = () if tracked else tuple(
-            r for r, km in links if r["kind"] == "crossing" and km <= 10
+        crossings = (
+            () if tracked else tuple(r for r, km in links if r["kind"] == "crossing" and km <= 10)
         )
         ports = () if tracked else tuple(r for r, km in links if r["kind"] == "port" and km <= 12)
         link, km = self._link(rec)
@@ -408,34 +461,68 @@ class Geocoder:
         return self._plan(self._index_of[m.place_id]).route_links
 
     def _anchored(self, folded: Folded, text: str, mentions: list[Mention]) -> list[Mention]:
-        """A generic phrase ("humanitarian corridor") in a text that names its anchor town."""
+        """A generic phrase ("humanitarian corridor", "ports blocked") that stands for a
+        tracked place in a text naming one of its anchors, with a context word in the
+        phrase's sentence when the rule asks for one."""
         named = {m.place_id for m in mentions}
+        taken = [(m.start, m.end) for m in mentions]
         out = []
         for rule in self.rules.get("anchored", []):
-            if rule["anchor"] not in named or rule["place"] in named:
+            if named.isdisjoint(rule["anchors"]) or rule["place"] in named:
                 continue
-            pos = folded.text.find(fold_alias(rule["phrase"]))
-            if pos < 0 or rule["place"] not in self._index_of:
+            if not named.isdisjoint(rule["unless"]) or rule["place"] not in self._index_of:
                 continue
-            start = text.casefold().find(rule["phrase"].casefold())
-            if start < 0:
-                continue
-            rec = self.records[self._index_of[rule["place"]]]
-            named.add(rule["place"])
-            out.append(
-                Mention(
-                    place_id=rec["id"],
-                    name=rec["name"],
-                    kind=rec["kind"],
-                    text=text[start : start + len(rule["phrase"])],
-                    start=start,
-                    end=start + len(rule["phrase"]),
-                    tracked=True,
-                    role="place",
-                    language="en",
-                )
-            )
+            for key in rule["keys"]:
+                span = _find_words(folded, key)
+                if span is None or any(s < span[1] and span[0] < e for s, e in taken):
+                    continue
+                if rule["context"] and rule["context"].isdisjoint(_sentence_words(text, *span)):
+                    continue
+                named.add(rule["place"])
+                out.append(self._phrase_mention(text, span, rule["place"]))
+                break
         return out
+
+    def _route_from(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "drove in from Aghdam ... on a route": a route word in the sentence of a town
+        named after "from" / "via" that lies on exactly one tracked road -> that road."""
+        named = {m.place_id for m in mentions}
+        out: list[Mention] = []
+        for m in mentions:
+            if m.tracked or m.role != "place":
+                continue
+            links = self._route_links(m)
+            if len(links) != 1 or next(iter(links)) in named:
+                continue
+            before = _words_before(text, m.start, 1)
+            if not before or before[-1] not in self.rules["route_from_before"]:
+                continue
+            lo, hi = _sentence_bounds(text, m.start, m.end)
+            for word in _ROUTE_WORD.finditer(text, lo, hi):
+                if any(k.start < word.end() and word.start() < k.end for k in mentions):
+                    continue  # part of a named place ("Lachin route")
+                if text[max(0, word.start() - 3) : word.start()].casefold() == "en ":
+                    continue  # "en route" is not a route
+                pid = next(iter(links))
+                named.add(pid)
+                out.append(self._phrase_mention(text, (word.start(), word.end()), pid))
+                break
+        return out
+
+    def _phrase_mention(self, text: str, span: tuple[int, int], pid: str) -> Mention:
+        rec = self.records[self._index_of[pid]]
+        start, end = span
+        return Mention(
+            place_id=rec["id"],
+            name=rec["name"],
+            kind=rec["kind"],
+            text=text[start:end],
+            start=start,
+            end=end,
+            tracked=True,
+            role="place",
+            language="en",
+        )
 
 
 def place_mentions(mentions: list[Mention]) -> list[Mention]:
@@ -476,9 +563,7 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__
 
 
-def _new_mention(
-    start: int, end: int, matched: str, plan: _Plan, lang: str, role: str
-) -> Mention:
+def _new_mention(start: int, end: int, matched: str, plan: _Plan, lang: str, role: str) -> Mention:
     """A mention of the place of ``plan`` as ``matched`` at [start, end)."""
     fields = plan.fields.copy()  # script "Latin" and role "place" by default
     fields["text"] = matched
@@ -505,8 +590,10 @@ def _resolve_overlaps(hits: list[tuple], compound_ok: Any) -> list[tuple]:
     for hit in sorted(hits, key=_longest_first):
         start, end = hit[0], hit[1]
         for k in kept:
-            if start < k[1] and k[0] < end and not (
-                k[0] <= start and end <= k[1] and compound_ok(k, hit)
+            if (
+                start < k[1]
+                and k[0] < end
+                and not (k[0] <= start and end <= k[1] and compound_ok(k, hit))
             ):
                 break  # it clashes with a longer hit that does not admit it
         else:
@@ -521,6 +608,30 @@ def _longest_first(hit: tuple) -> tuple[int, int]:
 
 def _start_of(hit: tuple) -> int:
     return hit[0]
+
+
+def _find_words(folded: Folded, key: str) -> tuple[int, int] | None:
+    """Original span of the first whole-word occurrence of a phrase, given as its word view
+    ``key``, in the text."""
+    pos = folded.view.find(key)
+    if pos < 0:
+        return None
+    start, end = pos, pos + len(key) - 2  # view index + 1 - 1: folded index of the phrase
+    return folded.span(start, end) if folded.offsets or folded.runs else (start, end)
+
+
+def _sentence_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
+    """The sentence around [start, end): from after the last . ! ? before it to the next."""
+    lo = max(0, start - reach)
+    ends = list(_SENTENCE_END.finditer(text, lo, start))
+    lo = ends[-1].end() if ends else lo
+    nxt = _SENTENCE_END.search(text, end, min(len(text), end + reach))
+    return lo, nxt.start() + 1 if nxt else min(len(text), end + reach)
+
+
+def _sentence_words(text: str, start: int, end: int) -> set[str]:
+    lo, hi = _sentence_bounds(text, start, end)
+    return set(_WORDS.findall(text[lo:hi].casefold()))
 
 
 def _words_before(text: str, start: int, n: int) -> list[str]:
@@ -547,131 +658,3 @@ def _is_dateline(text: str, start: int, end: int) -> bool:
     if not text[start:end].isupper():
         return False
     return _DATELINE_TAIL.match(text, end, end + 4) is not None
-
-
-_CACHE: dict[tuple[str, int], Any] = {}
-CACHE_KEEP = 6
-
-
-def _automaton_for(gazetteer: Gazetteer) -> tuple[Any, Any]:
-    """The Aho-Corasick automatons (all names, ASCII names) of every folded alias: kept in
-    memory per gazetteer and pickled in the user's cache directory per catalogue file and
-    folding version."""
-    key = (str(gazetteer.root), id(gazetteer.records))
-    autos = _CACHE.get(key)
-    if autos is not None:
-        return autos
-    cache_file = _cache_file(gazetteer)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # many small objects: the cyclic GC only slows this down
-    try:
-        autos = _read_cached(cache_file)
-        if not (isinstance(autos, tuple) and len(autos) == 2):
-            autos = _build_automatons(gazetteer.records)
-            _write_cached(cache_file, autos)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    _CACHE.clear()
-    _CACHE[key] = autos
-    return autos
-
-
-def _build_automatons(records: list[dict[str, Any]]) -> tuple[Any, Any]:
-    """Keys are word views (" name "): a match is a whole-word match. Names in languages that
-    add case endings get an open end (" name") and their tail is checked per hit. Edge
-    punctuation ("Mariupol'", "U.S.") is left out of the key and taken back in per hit when
-    the text has it; a name without it claims the key first."""
-    payloads: dict[str, tuple[int, str, bool, bool]] = {}
-    for index, rec in enumerate(records):
-        canonical = fold_alias(rec["name"])
-        for lang, alias in rec["aliases"]:
-            folded = fold_alias(alias)
-            if folded and folded not in payloads:  # the first place to claim a name keeps it
-                dashed = any(d in alias for d in "-–—")
-                payloads[folded] = (index, lang, folded == canonical, dashed)
-    entries = []
-    for folded, (index, lang, canonical, dashed) in payloads.items():
-        view = word_view(folded)[1:-1]
-        core = view.strip()
-        if not core:
-            continue
-        lead = folded[: len(view) - len(view.lstrip())]
-        trail = folded[len(view.rstrip()) :]
-        entries.append((bool(lead or trail), core, index, lang, canonical, dashed, lead, trail))
-    entries.sort(key=lambda e: e[0])  # stable: exact names first
-    keyed: dict[str, tuple] = {}
-    for _, core, index, lang, canonical, dashed, lead, trail in entries:
-        open_end = lang in _SUFFIXING
-        key = " " + core if open_end else " " + core + " "
-        if key not in keyed:
-            edges = (open_end, lead, trail) if open_end or lead or trail else None
-            keyed[key] = (len(key), index, lang, canonical, dashed, edges)
-    # A trie node keeps its children in insertion order and looks a letter up by scanning
-    # them, so keys go in with frequent letters first (then the rest by code point): a few
-    # per cent faster on Latin text.
-    ordered = sorted(keyed, key=_letter_ranks)
-    autos = []
-    for keys in (ordered, [k for k in ordered if k.isascii()]):
-        auto = ahocorasick.Automaton()
-        for k in keys:
-            auto.add_word(k, keyed[k])
-        auto.make_automaton()
-        autos.append(auto)
-    return autos[0], autos[1]
-
-
-_FREQUENT = {c: i for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")}
-
-
-def _letter_ranks(key: str) -> list[int]:
-    return [_FREQUENT.get(c, 100 + ord(c)) for c in key]
-
-
-def _cache_file(gazetteer: Gazetteer) -> Path | None:
-    catalogue = gazetteer.root / CATALOGUE_FILE
-    try:
-        st = catalogue.stat()
-    except OSError:
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    ident = f"{catalogue.resolve()}|{st.st_mtime_ns}|{st.st_size}|{FOLD_VERSION}|{_RECORDS_VERSION}"
-    digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
-    return Path(base) / "corridor-tracker" / f"automaton-{digest}.pickle"
-
-
-def _read_cached(path: Path | None) -> Any:
-    if path is None or not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # a damaged or foreign cache file is rebuilt, never trusted
-        return None
-
-
-def _write_cached(path: Path | None, auto: Any) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(auto, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError:
-        return  # no writable cache: build each time
-    _prune_cache(path.parent)
-
-
-def _prune_cache(folder: Path) -> None:
-    """Keep the newest CACHE_KEEP automatons: each geodata copy and version adds one (tests
-    add one per temporary geodata folder), and each is some 20 MB."""
-    try:
-        files = sorted(
-            folder.glob("automaton-*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True
-        )
-        for old in files[CACHE_KEEP:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # another process pruned first: nothing lost, a cache is rebuilt when missing

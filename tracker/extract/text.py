@@ -116,11 +116,54 @@ _ASCII_WORDS = bytes(i if chr(i).isalnum() else 32 for i in range(256))
 # least MIN_STEM letters remains) in both aliases and text, so "Лачинского коридора" and
 # "Лачинский коридор" fold alike. Longest endings first.
 # Plural endings that are also the end of many names (Карабах, Харьков, Киев) are left out.
-_CYRILLIC_ENDINGS = tuple(sorted({
-    "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее",
-    "ые", "ие", "ых", "их", "ым", "им", "ом", "ем", "ую", "юю", "ою", "ею", "ої", "ій",
-    "а", "я", "о", "е", "у", "ю", "ы", "и", "і", "ь", "й", "є",
-}, key=len, reverse=True))
+_CYRILLIC_ENDINGS = tuple(
+    sorted(
+        {
+            "ого",
+            "его",
+            "ому",
+            "ему",
+            "ыми",
+            "ими",
+            "ой",
+            "ей",
+            "ий",
+            "ый",
+            "ая",
+            "яя",
+            "ое",
+            "ее",
+            "ые",
+            "ие",
+            "ых",
+            "их",
+            "ым",
+            "им",
+            "ом",
+            "ем",
+            "ую",
+            "юю",
+            "ою",
+            "ею",
+            "ої",
+            "ій",
+            "а",
+            "я",
+            "о",
+            "е",
+            "у",
+            "ю",
+            "ы",
+            "и",
+            "і",
+            "ь",
+            "й",
+            "є",
+        },
+        key=len,
+        reverse=True,
+    )
+)
 _ARMENIAN_ENDINGS = tuple(
     sorted(
         {
