@@ -401,3 +401,121 @@ def test_cue_scanner_finds_what_the_plain_regex_finds():
             plain = [(m.start(), m.end()) for m in regex.finditer(text)]
             fast = scanner_for(regex).scan(text, text.lower(), 0, len(text))
             assert [(m.start(), m.end()) for m in fast] == plain
+
+
+# ---------------------------------------------------------------- shipping, weather, categories
+GENERAL = [
+    # carriers avoiding or suspending a sea lane restrict it; attacks alone do not
+    (
+        "Two big tanker operators are avoiding the Strait of Hormuz this week.",
+        {("Strait of Hormuz", "restricted")},
+    ),
+    ("Gunboats harassed a freighter in the Strait of Hormuz overnight.", set()),
+    (
+        "Frigates are escorting tankers through the Strait of Hormuz.",
+        {("Strait of Hormuz", "patrolled")},
+    ),
+    ("Tankers continue to sail through the Strait of Hormuz.", {("Strait of Hormuz", "open")}),
+    ("Navigation in the Suez Canal was not disrupted by the grounding.", {("Suez Canal", "open")}),
+    ("Container ships left the Odesa port on Friday.", {("Port of Odesa", "open")}),
+    # weather closes; a party blocks; an authority closing after clashes closes
+    (
+        "Avalanches blocked the Georgian Military Road overnight.",
+        {("Georgian Military Road", "closed")},
+    ),
+    ("Islamabad sealed the Torkham crossing after a gunfight.", {("Torkham crossing", "closed")}),
+    ("The Rafah crossing was shut by Israeli airstrikes.", {("Rafah crossing", "blocked")}),
+    # categories: only some traffic may pass
+    ("The Torkham crossing is open for pedestrians only.", {("Torkham crossing", "restricted")}),
+    (
+        "Upper Lars reopened to cars, but lorries remain barred.",
+        {("Upper Lars crossing", "restricted")},
+    ),
+    ("The Kerch bridge is open in one direction only.", {("Kerch Bridge", "restricted")}),
+    (
+        "Georgia closed the Upper Lars checkpoint to all vehicles.",
+        {("Upper Lars crossing", "closed")},
+    ),
+    (
+        "Pakistan cut the number of trucks crossing at Torkham to fifty a day.",
+        {("Torkham crossing", "restricted")},
+    ),
+    # persistence and intention
+    (
+        "The Torkham crossing will remain closed until further notice.",
+        {("Torkham crossing", "closed")},
+    ),
+    ("Iran has no intention of closing the Strait of Hormuz.", set()),
+    # distractors
+    ("Egypt opened a debate on tolls for the Suez Canal.", set()),
+    ("Congestion built up as trucks queued for miles at Torkham.", set()),
+]
+
+
+@pytest.mark.parametrize("text, expected", GENERAL)
+def test_general_phrasings(text, expected):
+    assert pairs(text) == expected
+
+
+SUPERSEDED = [
+    # a later change of state replaces the earlier one, in the outlet's voice or the source's
+    (
+        "The Kerch bridge was closed for three hours on Sunday. Traffic resumed in the afternoon.",
+        {("Kerch Bridge", "open")},
+    ),
+    (
+        "The Torkham crossing was opened briefly for aid and was shut again in the evening.",
+        {("Torkham crossing", "closed")},
+    ),
+    ("Truckers called off their protest at Torkham on Monday.", {("Torkham crossing", "open")}),
+    # different parties keep their own claims
+    (
+        "Kabul says the Torkham crossing is closed. Islamabad said it reopened Torkham on Monday.",
+        {("Torkham crossing", "closed"), ("Torkham crossing", "open")},
+    ),
+    # a clause without a place whose subject is traffic refers back
+    (
+        "Drills were held near the Strait of Hormuz, but shipping continued normally.",
+        {("Strait of Hormuz", "open")},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", SUPERSEDED)
+def test_superseded_and_referring_back(text, expected):
+    assert pairs(text) == expected
+
+
+CLAIMANTS = [
+    (
+        "Ahmad Shah, a spokesman for the Afghan border police, said the Torkham crossing was closed.",
+        "Afghan border police spokesman Ahmad Shah",
+    ),
+    (
+        "The Torkham crossing is closed, said Ali Raza, a customs official at the terminal.",
+        "terminal customs official Ali Raza",
+    ),
+    (
+        "Pakistan's interior ministry spoke of clashes. The Torkham crossing is closed, the "
+        "ministry said.",
+        "Pakistani interior ministry",
+    ),
+    ("Islamabad dismissed Afghan claims that Torkham was blocked.", "Islamabad"),
+    ("AP, citing the port authority, reported that the Odesa port was open.", "port authority"),
+    ("A senior Iranian naval officer said the Strait of Hormuz was open.", "Iranian naval officer"),
+]
+
+
+@pytest.mark.parametrize("text, claimant", CLAIMANTS)
+def test_claimant_normalisation(text, claimant):
+    assert {c.claimant for c in read(text)} == {claimant}
+
+
+def test_denier_goes_on_to_assert():
+    claims = {
+        (c.status.value, c.negated)
+        for c in read(
+            "Denmark denied that the Suez Canal was closed, saying only one lane was shut."
+        )
+    }
+    assert claims == {("closed", True), ("restricted", False)}

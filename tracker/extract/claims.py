@@ -448,14 +448,14 @@ def _read_context(
 
     negated = near("negation", "negation_window", 3)
     den, den_verb = w.get("denial"), w.get("denial_verb")
+    # "denied X, saying Y": Y is the denier's own assertion, outside the denial.
+    d_start = c_start
+    if ab := w.get("assertion_breaks"):
+        for b in ab.finditer(text, c_start, m.start()):
+            d_start = b.end()
     # Scope a denial only when the clause has one (most clauses do not).
     if (den and den.search(clause_text)) or (den_verb and den_verb.search(clause_text)):
         j_start, j_end = _conjunct(text, clause, m.start(), w.get("conjunct_breaks"))
-        # "denied X, saying Y": Y is the denier's own assertion, outside the denial.
-        d_start = c_start
-        if ab := w.get("assertion_breaks"):
-            for b in ab.finditer(text, c_start, m.start()):
-                d_start = b.end()
         if (den and den.search(text, max(j_start, d_start), j_end)) or (
             den_verb and den_verb.search(text, d_start, j_end)
         ):
@@ -470,9 +470,14 @@ def _read_context(
             q_end = (
                 c_start + bg_at.start() if bg_at and bg_at.start() > m.end() - c_start else c_end
             )
-            quals = list(qual.finditer(text, c_start, q_end))
+            # "denied it was closed, saying one lane was shut": the assertion after the
+            # break qualifies nothing before it, and the reverse.
+            q_start = d_start
+            if (ab := w.get("assertion_breaks")) and (nb := ab.search(text, m.end(), q_end)):
+                q_end = nb.start()
+            quals = list(qual.finditer(text, q_start, q_end))
             if status is Status.OPEN and (qo := w.get("qualifier_open")):
-                quals += qo.finditer(text, c_start, q_end)
+                quals += qo.finditer(text, q_start, q_end)
             for q in quals:
                 if not any(s <= q.start() < e for s, e in mention_spans):
                     status = Status.RESTRICTED

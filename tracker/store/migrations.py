@@ -8,6 +8,10 @@ checks that the two agree).
 
 from __future__ import annotations
 
+from typing import Any
+
+from tracker.errors import StoreError
+
 MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
     "name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -264,3 +268,25 @@ MIGRATIONS: dict[str, list[tuple[int, str, list[str]]]] = {
 def migrations(dialect: str) -> list[tuple[int, str, list[str]]]:
     """The ordered migrations of one backend: (version, name, statements)."""
     return MIGRATIONS[dialect]
+
+
+def apply_migrations(cur: Any, dialect: str, target: str, applied_at: str) -> None:
+    """Create the migrations table and apply, in order, every step not yet recorded.
+
+    ``cur`` is a DB-API cursor inside the caller's write transaction.
+    """
+    placeholder = "%s" if dialect == "postgres" else "?"
+    steps = migrations(dialect)
+    latest = steps[-1][0]
+    cur.execute(MIGRATIONS_TABLE)
+    current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    if current > latest:
+        raise StoreError(f"{target} has schema version {current}, newer than this "
+                         f"tracker ({latest}); upgrade corridor-tracker")
+    for version, name, statements in steps:
+        if version <= current:
+            continue
+        for statement in statements:
+            cur.execute(statement)
+        cur.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                    f"({placeholder}, {placeholder}, {placeholder})", (version, name, applied_at))

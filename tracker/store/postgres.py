@@ -17,7 +17,7 @@ from psycopg import errors as pg_errors
 
 from tracker.errors import DatabaseMissingError, DiskFullError, StoreError
 from tracker.store.base import utc, utc_iso
-from tracker.store.migrations import MIGRATIONS_TABLE, migrations
+from tracker.store.migrations import apply_migrations
 from tracker.store.schema import TABLES
 from tracker.store.sql import SqlStore
 
@@ -64,22 +64,8 @@ class PostgresStore(SqlStore):
             raise
 
     def _migrate(self) -> None:
-        steps = migrations(self.dialect)
-        latest = steps[-1][0]
         with self._write() as cur:
-            cur.execute(MIGRATIONS_TABLE)
-            current = cur.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
-            if current > latest:
-                raise StoreError(f"{self.target} has schema version {current}, newer than this "
-                                 f"tracker ({latest}); upgrade corridor-tracker")
-            for version, name, statements in steps:
-                if version <= current:
-                    continue
-                for statement in statements:
-                    cur.execute(statement)
-                cur.execute("INSERT INTO schema_migrations (version, name, applied_at) "
-                            "VALUES (%s, %s, %s)", (version, name, utc_iso(datetime.now(UTC))))
+            apply_migrations(cur, self.dialect, self.target, utc_iso(datetime.now(UTC)))
 
     # -- backend hooks ------------------------------------------------------------------
     @contextmanager

@@ -22,7 +22,7 @@ from tracker.errors import (
     StoreError,
 )
 from tracker.store.base import utc_iso
-from tracker.store.migrations import MIGRATIONS_TABLE, migrations
+from tracker.store.migrations import apply_migrations, migrations
 from tracker.store.sql import SqlStore
 
 BUSY_TIMEOUT_S = 60.0
@@ -89,19 +89,7 @@ class SQLiteStore(SqlStore):
                 if current == latest:
                     return
         with self._write() as cur:
-            cur.execute(MIGRATIONS_TABLE)
-            current = cur.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
-            if current > latest:
-                raise StoreError(f"{self.path} has schema version {current}, newer than this "
-                                 f"tracker ({latest}); upgrade corridor-tracker")
-            for version, name, statements in steps:
-                if version <= current:
-                    continue
-                for statement in statements:
-                    cur.execute(statement)
-                cur.execute("INSERT INTO schema_migrations (version, name, applied_at) "
-                            "VALUES (?, ?, ?)", (version, name, utc_iso(datetime.now(UTC))))
+            apply_migrations(cur, self.dialect, self.path, utc_iso(datetime.now(UTC)))
 
     # -- backend hooks ------------------------------------------------------------------
     @contextmanager
