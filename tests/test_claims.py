@@ -488,7 +488,8 @@ def test_superseded_and_referring_back(text, expected):
 
 CLAIMANTS = [
     (
-        "Ahmad Shah, a spokesman for the Afghan border police, said the Torkham crossing was closed.",
+        "Ahmad Shah, a spokesman for the Afghan border police, said the Torkham crossing "
+        "was closed.",
         "Afghan border police spokesman Ahmad Shah",
     ),
     (

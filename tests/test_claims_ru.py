@@ -132,7 +132,8 @@ def test_russian_claims_real_geocoder(geo_read, text, expected):
 
 def test_russian_claimants_real_geocoder(geo_read):
     (claim,) = geo_read(
-        "Украинские пограничники сообщили, что польские перевозчики блокируют пункт пропуска Ягодин."
+        "Украинские пограничники сообщили, что польские перевозчики блокируют "
+        "пункт пропуска Ягодин."
     )
     assert claim.claimant == "Украинские пограничники"
     (claim,) = geo_read("По данным Ространснадзора, проезд по Крымскому мосту перекрыт.")
