@@ -28,7 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.errors import GeodataError  # noqa: E402
 from tracker.extract.text import fold_alias, has_case, script_of  # noqa: E402
-from tracker.gazetteer import validate_geodata  # noqa: E402
+from tracker.gazetteer import (  # noqa: E402
+    TRACKED_CATALOGUE_FILE,
+    tracked_catalogue,
+    validate_geodata,
+)
 
 CATALOGUE = ROOT / "scripts" / "catalogue"
 # Generated populated places kept: tier A (focus countries, all names) from this population,
@@ -266,9 +270,10 @@ def build(shared_dir: Path, out: Path) -> dict[str, int]:
     write_json(out / "context.geojson", {"type": "FeatureCollection", "features": context_features})
     counts = {"tracked": len(tracked_cfg), "places": len(records),
               "aliases": sum(len(r["aliases"]) for r in records)}
-    write_json(out / "catalogue.json", {"format": 1, "default_source": DEFAULT_SOURCE,
-                                        "country_bboxes": bboxes,
-                                        "places": [compact(r) for r in records]}, indent=None)
+    catalogue = {"format": 1, "default_source": DEFAULT_SOURCE, "country_bboxes": bboxes,
+                 "places": [compact(r) for r in records]}
+    write_json(out / "catalogue.json", catalogue, indent=None)
+    write_json(out / TRACKED_CATALOGUE_FILE, tracked_catalogue(catalogue), indent=None)
     write_json(out / "basemap.geojson", basemap(shared), indent=None)
     validate_geodata(out)
     return counts

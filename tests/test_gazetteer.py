@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import GeodataError, UnknownPlaceError
-from tracker.gazetteer import Gazetteer, default_root, validate_geodata
+from tracker.gazetteer import (
+    TRACKED_CATALOGUE_FILE,
+    Gazetteer,
+    default_root,
+    tracked_catalogue,
+    validate_geodata,
+)
 
 REQUIRED = ["lachin-corridor", "hakari-bridge", "kornidzor-checkpoint", "nagorno-karabakh",
             "rafah-crossing", "kerem-shalom-crossing", "allenby-bridge", "upper-lars-crossing",
@@ -143,3 +149,27 @@ def test_missing_or_broken_catalogue(tmp_path: Path) -> None:
     (tmp_path / "catalogue.json").write_text("{not json")
     with pytest.raises(GeodataError, match="not valid JSON"):
         Gazetteer.load(tmp_path)
+
+
+def test_tracked_only_load_serves_the_same_tracked_places() -> None:
+    full = Gazetteer.load()
+    quick = Gazetteer.load(tracked_only=True)
+    assert len(quick.records) < len(full.records) / 10
+    assert quick.tracked() == full.tracked()
+    assert quick.lookup("Лачинский коридор") == full.lookup("Лачинский коридор")
+    with pytest.raises(UnknownPlaceError) as exc:
+        quick.lookup("lachn corridor")
+    assert "Lachin Corridor" in exc.value.suggestions
+
+
+def test_tracked_catalogue_must_match_the_full_one(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    catalogue = json.loads((root / "catalogue.json").read_text())
+    subset = tracked_catalogue(catalogue)
+    (root / TRACKED_CATALOGUE_FILE).write_text(json.dumps(subset))
+    validate_geodata(root)
+    assert Gazetteer.load(root, tracked_only=True).tracked() == Gazetteer.load(root).tracked()
+    subset["places"] = subset["places"][1:]
+    (root / TRACKED_CATALOGUE_FILE).write_text(json.dumps(subset))
+    with pytest.raises(GeodataError, match="out of date"):
+        validate_geodata(root)

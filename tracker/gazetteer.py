@@ -8,7 +8,6 @@ duplicate ids and aliases) and is run by the build script and by ``load(validate
 
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 import math
@@ -18,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import GeodataError, UnknownPlaceError
-from tracker.extract.text import fold_alias
 from tracker.models import Place
 
 CATALOGUE_FILE = "catalogue.json"
+# The tracked and curated places of catalogue.json alone: all that `tracker status` and
+# `tracker history` need, a few KB instead of the full context gazetteer.
+TRACKED_CATALOGUE_FILE = "catalogue-tracked.json"
 TRACKED_FILE = "tracked.geojson"
 CONTEXT_FILE = "context.geojson"
 BASEMAP_FILE = "basemap.geojson"
@@ -41,6 +42,14 @@ def default_root() -> Path:
     import tracker
 
     return Path(tracker.__file__).resolve().parent.parent / "geodata"
+
+
+def fold_alias(text: str) -> str:
+    """Case-, accent- and dash-blind form of a name (see tracker.extract.text)."""
+    # Imported on first use: `tracker status` without a PLACE never folds anything.
+    from tracker.extract.text import fold_alias as fold
+
+    return fold(text)
 
 
 def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -78,21 +87,29 @@ class Gazetteer:
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path | None = None, *, validate: bool = False) -> Gazetteer:
-        """Read geodata/ (default: $TRACKER_GEODATA or the repo's); fast, no shapely."""
+    def load(cls, root: Path | None = None, *, validate: bool = False,
+             tracked_only: bool = False) -> Gazetteer:
+        """Read geodata/ (default: $TRACKER_GEODATA or the repo's); fast, no shapely.
+
+        ``tracked_only`` reads just the tracked and curated places (for the CLI's quick
+        paths); the geocoder needs the full gazetteer.
+        """
         root = Path(root) if root is not None else default_root()
         if validate:
             validate_geodata(root)
+        name = CATALOGUE_FILE
+        if tracked_only and (root / TRACKED_CATALOGUE_FILE).is_file():
+            name = TRACKED_CATALOGUE_FILE
         # The catalogue is ~100k small objects: the cyclic GC would triple the parse time.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            data = _read_json(root / CATALOGUE_FILE)
+            data = _read_json(root / name)
         finally:
             if gc_was_enabled:
                 gc.enable()
         if not isinstance(data, dict) or not isinstance(data.get("places"), list):
-            raise GeodataError(f"{root / CATALOGUE_FILE}: no 'places' list")
+            raise GeodataError(f"{root / name}: no 'places' list")
         return cls(root, data["places"], data.get("country_bboxes"),
                    data.get("default_source", ""))
 
@@ -187,6 +204,8 @@ class Gazetteer:
     def _suggest(self, query: str) -> list[str]:
         names = {fold_alias(r["name"]): r["name"] for r in self.records if r.get("tracked")}
         names.update({r["id"]: r["name"] for r in self.records if r.get("tracked")})
+        import difflib
+
         close = difflib.get_close_matches(fold_alias(query), list(names), n=3, cutoff=0.6)
         return list(dict.fromkeys(names[c] for c in close))
 
@@ -255,6 +274,12 @@ class Gazetteer:
 
 
 # --- validation ------------------------------------------------------------------------------
+def tracked_catalogue(catalogue: dict[str, Any]) -> dict[str, Any]:
+    """The part of a catalogue that TRACKED_CATALOGUE_FILE holds: tracked and curated places."""
+    return {**catalogue, "places": [r for r in catalogue.get("places", [])
+                                    if not r["id"].startswith(_GENERATED_PREFIXES)]}
+
+
 def validate_geodata(root: Path | None = None) -> None:
     """Check geodata/ fully; raise GeodataError naming the first bad feature."""
     from shapely.geometry import shape
@@ -262,6 +287,10 @@ def validate_geodata(root: Path | None = None) -> None:
 
     root = Path(root) if root is not None else default_root()
     catalogue = _read_json(root / CATALOGUE_FILE)
+    subset_path = root / TRACKED_CATALOGUE_FILE
+    if subset_path.is_file() and _read_json(subset_path) != tracked_catalogue(catalogue):
+        raise GeodataError(f"{subset_path}: out of date with {CATALOGUE_FILE} "
+                           "(run scripts/build_geodata.py)")
     bboxes = catalogue.get("country_bboxes", {}) if isinstance(catalogue, dict) else {}
     ids: set[str] = set()
     for name in (TRACKED_FILE, CONTEXT_FILE):
@@ -297,7 +326,7 @@ def validate_geodata(root: Path | None = None) -> None:
                 raise GeodataError(f"{label}: coordinates out of range {geom.bounds}")
             _check_swapped(label, geom, props.get("countries") or [], bboxes)
     if not isinstance(catalogue, dict) or not isinstance(catalogue.get("places"), list):
-        raise GeodataError(f"{root / CATALOGUE_FILE}: no 'places' list")
+        raise GeodataError(f"{root / name}: no 'places' list")
     _check_catalogue(root / CATALOGUE_FILE, catalogue["places"], ids)
 
 

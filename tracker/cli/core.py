@@ -113,7 +113,7 @@ def _unknown(place_id: str) -> PlaceStatus:
 def _gazetteer() -> Any:
     from tracker.gazetteer import Gazetteer
 
-    return Gazetteer.load()
+    return Gazetteer.load(tracked_only=True)
 
 
 def status_label(s: PlaceStatus) -> str:

@@ -96,7 +96,7 @@ def _place_id(query: str) -> str:
         if exc.name != "tracker.gazetteer":
             raise
         return query
-    return Gazetteer.load().lookup(query).id
+    return Gazetteer.load(tracked_only=True).lookup(query).id
 
 
 def _rules() -> Any:

@@ -197,7 +197,9 @@ class ClaimReader:
                     )
         if lex.zero_subject is not None:
             refs.extend(
-                _zero_subjects(text, lex.zero_subject, lex.clause_breaks, targets, sentences)
+                _zero_subjects(
+                    text, lowered, lex.zero_subject, lex.clause_breaks, targets, sentences
+                )
             )
         if lex.pronoun_re is not None:
             scan = scanner_for(lex.pronoun_re).scan
@@ -381,11 +383,6 @@ def _listed_with(text: str, targets: list[_Target], i: int) -> list[int]:
     return []
 
 
-def _last_words(text: str, start: int, end: int, n: int) -> str:
-    words = _words(text[start:end])
-    return " ".join(words[-n:]) if n else ""
-
-
 def _read_context(
     text: str,
     m: re.Match[str],
@@ -407,16 +404,30 @@ def _read_context(
     assert status is not None
     hedge = 1.0
 
+    # The words before the cue, split once: every window below is a suffix of them.
+    clause_words = _words(before_clause)
+    sentence_words: list[str] | None = None
+
     def near(key: str, n_key: str, default: int, floor: int = c_start) -> bool:
+        nonlocal sentence_words
         pat = w.get(key)
-        if pat is None:
+        n = win.get(n_key, default)
+        if pat is None or n <= 0:
             return False
-        return bool(pat.search(_last_words(text, floor, m.start(), win.get(n_key, default))))
+        if floor == c_start:
+            words = clause_words
+        else:
+            if sentence_words is None:
+                sentence_words = _words(text[floor : m.start()])
+            words = sentence_words
+        return bool(pat.search(" ".join(words[-n:])))
 
     if near("suppress", "suppress_window", 4):
         return None
     is_noun = bool((nf := w.get("noun_form")) and nf.match(m.group().strip()))
-    if is_noun and near("background_noun", "background_noun_window", 4):
+    if near(
+        "background_noun", "background_noun_window" if is_noun else "background_verb_window", 4
+    ):
         return None
     if (bg := w.get("background")) and bg.search(before_clause):
         return None
@@ -530,6 +541,7 @@ def _background_year(
 
 def _zero_subjects(
     text: str,
+    lowered: str,
     pattern: re.Pattern[str],
     breaks: re.Pattern[str],
     targets: list[_Target],
@@ -537,7 +549,9 @@ def _zero_subjects(
 ) -> list[_Target]:
     """ "Traffic resumed at noon.": a sentence without a place that opens with a traffic
     word speaks of the last place of the sentence right before it."""
-    refs = []
+    refs: list[_Target] = []
+    if not scanner_for(pattern).scan(text, lowered, targets[0].end, len(text)):
+        return refs  # most texts have no traffic word at all
     for k, (s_start, s_end) in enumerate(sentences):
         # the places the sentence can point back to: its own and those of the one before
         floor = sentences[k - 1][0] if k else s_start

@@ -6,13 +6,10 @@ late observation no longer supports is marked superseded, never deleted.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol, runtime_checkable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tracker.models import (
     Article,
@@ -145,6 +142,8 @@ class Store(Protocol):
 # -- article identity -------------------------------------------------------------------
 def normalise_url(url: str) -> str:
     """A link reduced to what identifies the article: no fragment, no tracking parameters."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # ingest path only
+
     url = url.strip()
     if not url:
         return ""
@@ -164,6 +163,8 @@ def normalise_url(url: str) -> str:
 
 
 def _text_key(text: str) -> str:
+    import unicodedata  # ingest path only: `tracker status` never hashes
+
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.findall(r"\w+", text))
 
@@ -173,6 +174,9 @@ def content_hash(article: Article) -> str:
 
     Short stories are only matched within their outlet (see MIN_SYNDICATED_CHARS).
     """
+    import hashlib
+    from urllib.parse import urlsplit
+
     body = _text_key(article.title) + "\n" + _text_key(article.text)
     if len(body) < MIN_SYNDICATED_CHARS:
         body = (article.outlet or urlsplit(article.url).hostname or "").casefold() + "\n" + body
