@@ -103,6 +103,10 @@ class Claim:
     confidence: float
 
 
+# Claimant values that mean "the outlet, in its own words".
+OUTLET_VOICES = frozenset({"", "reporter", "outlet", "the outlet", "unknown", "journalist"})
+
+
 @dataclass(frozen=True)
 class Observation:
     """A claim as stored: tied to the article it came from and the time it speaks of."""
@@ -119,6 +123,27 @@ class Observation:
     outlet: str = ""
     id: int | None = None
     story_id: str = ""  # syndicated copies share a story id
+
+    @property
+    def outlet_name(self) -> str:
+        """The outlet that published the claim (its host name when the feed gave none)."""
+        if self.outlet.strip():
+            return self.outlet.strip()
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.article_url).hostname or "unknown outlet"
+
+    @property
+    def own_reporting(self) -> bool:
+        """True when the outlet makes the claim in its own voice."""
+        claimant = " ".join(self.claimant.split()).casefold()
+        return claimant in OUTLET_VOICES or claimant == self.outlet_name.casefold()
+
+    @property
+    def speaker(self) -> str:
+        """Who makes the claim, for display: the outlet for its own reporting, else the
+        claimant as written."""
+        return self.outlet_name if self.own_reporting else " ".join(self.claimant.split())
 
 
 @dataclass(frozen=True)

@@ -59,12 +59,7 @@ def claims_for(store: Store, place_id: str) -> list[ClaimantClaims]:
         observations = [o for o in observations if o.id in causes or o.observed_at >= last.at]
     groups: dict[str, list[Observation]] = {}
     for o in observations:
-        groups.setdefault(_claimant_label(o), []).append(o)
+        groups.setdefault(o.speaker, []).append(o)
     return [ClaimantClaims(k, tuple(v)) for k, v in sorted(groups.items(),
                                                            key=lambda kv: kv[0].casefold())]
 
-
-def _claimant_label(o: Observation) -> str:
-    from tracker.status import voice_of
-
-    return voice_of(o)[1]

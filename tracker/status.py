@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from tracker.models import (
     DerivationRules,
@@ -23,7 +22,6 @@ from tracker.models import (
 )
 
 # Claimant names that mean "the outlet itself says so": the outlet is then the voice.
-OUTLET_VOICES = frozenset({"", "reporter", "outlet", "the outlet", "unknown", "journalist"})
 
 # Order used to break ties between candidate statuses (more severe first).
 _SEVERITY = {Status.CLOSED: 0, Status.BLOCKED: 1, Status.RESTRICTED: 2, Status.OPEN: 3}
@@ -50,21 +48,15 @@ class _Position:
     obs: Observation
 
 
-def _outlet(obs: Observation) -> str:
-    return obs.outlet.strip() or urlsplit(obs.article_url).hostname or "unknown outlet"
-
-
 def voice_of(obs: Observation) -> tuple[str, str, bool]:
     """(identity, display name, named) of the voice behind an observation.
 
     A claim by the reporter is the outlet's own voice; a named claimant is the same voice
     whichever outlet quotes it, so that two outlets quoting one ministry count once.
     """
-    claimant = " ".join(obs.claimant.split())
-    outlet = _outlet(obs)
-    if claimant.casefold() in OUTLET_VOICES or claimant.casefold() == outlet.casefold():
-        return "outlet:" + outlet.casefold(), outlet, False
-    return "claimant:" + claimant.casefold(), claimant, True
+    if obs.own_reporting:
+        return "outlet:" + obs.outlet_name.casefold(), obs.outlet_name, False
+    return "claimant:" + obs.speaker.casefold(), obs.speaker, True
 
 
 def _names(positions: Iterable[_Position]) -> tuple[str, ...]:
@@ -398,7 +390,7 @@ def _current(place_id: str, replay: _Replay, overrides: Sequence[Override], now:
         contest=replay.contest(now) if snap.contested else (),
         evidence_url=latest.article_url if latest else "",
         evidence_title=latest.title if latest else "",
-        evidence_outlet=_outlet(latest) if latest else "",
+        evidence_outlet=latest.outlet_name if latest else "",
         evidence_at=latest.observed_at if latest else None,
         evidence_text=latest.evidence if latest else "",
         updated=now,

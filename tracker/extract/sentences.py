@@ -9,7 +9,19 @@ from collections.abc import Collection
 # sentence start (capital letter, digit, quote), or a line break.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])|\n\s*\n|\n(?=\s*\S)")
 _LOOKBACK = 64
-_LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’»)\]]*\s*$")
+_CLOSERS = "\"'”’»)]"
+
+
+def _last_word(text: str, floor: int, end: int) -> tuple[str, int]:
+    """The word (letters, digits, dots) that ends at ``end`` before any closing quotes,
+    lower-cased without its dots at the end, and where it starts; a backward walk."""
+    j = end
+    while j > floor and text[j - 1] in _CLOSERS:
+        j -= 1
+    stop = j
+    while j > floor and (text[j - 1].isalnum() or text[j - 1] in "._"):
+        j -= 1
+    return text[j:stop].lower().rstrip("."), j
 
 
 def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tuple[int, int]]:
@@ -21,9 +33,8 @@ def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tupl
             # Only the tail of the sentence can hold its last word: a search from the
             # sentence start would make splitting quadratic in sentence length.
             floor = max(start, m.start() - _LOOKBACK)
-            word = _LAST_WORD.search(text, floor, m.start() + 1)
-            token = word.group(1).lower().rstrip(".") if word else ""
-            if word and word.start() == floor > start:
+            token, word_start = _last_word(text, floor, m.start())
+            if word_start == floor > start:
                 token = ""  # a word longer than the look-back: no abbreviation
             # An abbreviation or an initial ("J. Smith") does not end a sentence.
             if token in abbreviations or (len(token) == 1 and token.isalpha()):

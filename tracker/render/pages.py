@@ -116,7 +116,7 @@ def _claim_row(obs: Any) -> dict[str, Any]:
     url = safe_link(obs.article_url)
     return {
         "at": iso(obs.observed_at),
-        "claimant": obs.claimant,
+        "claimant": obs.speaker,
         "status": obs.status.value,
         "negated": obs.negated,
         "title": obs.title,

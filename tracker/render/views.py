@@ -97,7 +97,7 @@ def claims_by_claimant(item: PlaceData) -> list[dict[str, Any]]:
     """Contested claims side by side: one column per claimant with its latest word."""
     latest: dict[str, Observation] = {}
     for obs in item.observations:
-        latest[obs.claimant] = obs
+        latest[obs.speaker] = obs
     columns = []
     for status, claimants in item.status.contest:
         for claimant in claimants:
