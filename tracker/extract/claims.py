@@ -8,6 +8,7 @@ attribution. The reader never imports the geocoder: it takes mentions as input.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -550,9 +551,14 @@ def _zero_subjects(
     """ "Traffic resumed at noon.": a sentence without a place that opens with a traffic
     word speaks of the last place of the sentence right before it."""
     refs: list[_Target] = []
-    if not scanner_for(pattern).scan(text, lowered, targets[0].end, len(text)):
-        return refs  # most texts have no traffic word at all
-    for k, (s_start, s_end) in enumerate(sentences):
+    hits = scanner_for(pattern).scan(text, lowered, targets[0].end, len(text))
+    seen: set[int] = set()
+    for hit in hits:  # usually none: only sentences with a traffic word are split
+        k = bisect_right(sentences, (hit.start(), len(text))) - 1
+        if k < 0 or k in seen:
+            continue
+        seen.add(k)
+        s_start, s_end = sentences[k]
         # the places the sentence can point back to: its own and those of the one before
         floor = sentences[k - 1][0] if k else s_start
         for start, end in split_clauses(text, s_start, s_end, breaks):
