@@ -98,9 +98,7 @@ def test_score_counts_places_labels_and_misses():
     gold = [json.loads(x) for x in GOLD.read_text().splitlines()]
     out, err = io.StringIO(), io.StringIO()
     with GOLD.open("rb") as stream:
-        _, outputs, failed = run_extract(
-            stream, AliasFinder(), ClaimReader(PlaceTable()), out, err
-        )
+        _, outputs, failed = run_extract(stream, AliasFinder(), ClaimReader(PlaceTable()), out, err)
     assert failed == 0
     report = score(gold, {str(o["id"]): o for o in outputs})
     # s1 blocked, s2 blocked + patrolled right; s4 gold says closed, reader says open
@@ -170,3 +168,23 @@ def test_cli_end_to_end(tmp_path, capsys):
     out, _ = capsys.readouterr()
     report = json.loads(out.strip().splitlines()[-1])
     assert set(report) >= {"places", "labels", "per_status"}
+
+
+HELDOUT = Path(__file__).parent / "fixtures" / "claims" / "heldout.jsonl"
+
+
+def test_heldout_fixture_follows_the_eval_schema():
+    """The held-out style set is scored by `tracker eval`: every record must be well formed
+    (labels name places listed in places_mentioned, with a known status)."""
+    statuses = {"open", "restricted", "blocked", "closed", "patrolled"}
+    ids = set()
+    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        assert rec["id"] not in ids
+        ids.add(rec["id"])
+        assert rec["text"].strip() and rec["language"] in {"en", "ru"}
+        for label in rec["labels"]:
+            assert label["status"] in statuses
+            assert label["place"] in rec["places_mentioned"]
+            assert label["claimant"] and isinstance(label["negated"], bool)
+    assert len(ids) >= 60
