@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from shapely import STRtree
-from shapely.geometry import LineString, MultiPoint, Point, mapping, shape
+from shapely.geometry import LineString, MultiPoint, Point, box, mapping, shape
 from shapely.ops import linemerge, nearest_points, unary_union
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ MIN_POPULATION = {"A": 3000, "B": 15000, "W": 0}
 GENERATED_SCRIPTS = {"Latin", "Cyrillic", "Armenian", "Arabic", "Hebrew", "Georgian"}
 SCRIPT_QUOTA = {"Latin": 5, "Cyrillic": 3, "Armenian": 2, "Arabic": 2, "Hebrew": 2, "Georgian": 1}
 DEFAULT_SOURCE = "GeoNames (CC BY 4.0)"
+SHORT_ALTERNATE = 5  # letters: see alternate_ok
 LINK_KM = 12.0  # context places this close to a tracked line or point get a link
 COUNTRY_NAME_FIELDS = ("name_en", "name", "name_long", "admin", "name_ru", "name_uk", "name_ar",
                        "name_he", "name_fa", "name_tr", "name_pl", "name_de", "name_fr", "name_es")
@@ -121,6 +122,9 @@ def resolve_geometry(spec: list[dict[str, Any]], shared: Shared, done: dict[str,
             line = a.boundary.intersection(b.buffer(0.003))
             parts.append(linemerge(line) if line.geom_type == "MultiLineString" else line)
             sources.append("Natural Earth 1:10m borders")
+        elif "area" in part:  # a country cut to a box: an exclave such as Kaliningrad
+            parts.append(shared.area(part["area"]).intersection(box(*part["clip"])))
+            sources.append("Natural Earth 1:10m admin-0 (clipped)")
         elif "disputed" in part:
             parts.append(shape(shared.disputed[part["disputed"]]["geometry"]))
             sources.append("Natural Earth disputed areas")
@@ -162,12 +166,33 @@ def representative(geom: Any) -> tuple[float, float]:
     return round(pt.x, 5), round(pt.y, 5)
 
 
-def alias_pairs(entry: dict[str, Any]) -> list[list[str]]:
-    """[language, alias] pairs of a catalogue entry, the canonical name first."""
+def alias_pairs(entry: dict[str, Any], kind_words: dict[str, list[str]] | None = None
+                ) -> list[list[str]]:
+    """[language, alias] pairs of a catalogue entry, the canonical name first. An entry with
+    ``bare_names`` (a crossing that IS its village: Margara, Jarinje) also gets each alias
+    with the kind word taken off ("КПП Маргара" -> "Маргара"), in every language."""
     pairs = [["en", entry["name"]]]
     for lang, names in (entry.get("aliases") or {}).items():
         pairs.extend([lang, n] for n in names)
+    if entry.get("bare_names") and kind_words:
+        pairs.extend([lang, bare] for lang, alias in list(pairs)
+                     if (bare := strip_kind_words(alias, kind_words.get(lang, []))))
     return dedupe_pairs(pairs)
+
+
+def strip_kind_words(alias: str, words: list[str]) -> str:
+    """``alias`` without a leading or trailing kind word ("crossing", "КПП"), or ""."""
+    folded = fold_alias(alias)
+    for word in sorted(words, key=len, reverse=True):
+        w = fold_alias(word)
+        if folded.endswith(" " + w):
+            bare = alias.strip()[: len(alias.strip()) - len(word)].strip(" -–")
+        elif folded.startswith(w + " "):
+            bare = alias.strip()[len(word):].strip(" -–")
+        else:
+            continue
+        return bare if len(bare) >= 4 and fold_alias(bare) != folded else ""
+    return ""
 
 
 def dedupe_pairs(pairs: list[list[str]]) -> list[list[str]]:
@@ -194,7 +219,8 @@ def rounded(geom: Any, ndigits: int = 5) -> dict[str, Any]:
 
 
 def generated_alias_ok(alias: str, common: set[str]) -> bool:
-    """Keep a GeoNames alternate name? (proper names in known scripts, no common words)."""
+    """Keep a GeoNames alternate name? (proper names in known scripts, no common words or
+    nationality adjectives: "Kazakh" is an alternate name of Petropavl)."""
     alias = alias.strip()
     if len(alias) < 3 or any(ch.isdigit() for ch in alias) or "(" in alias:
         return False
@@ -215,6 +241,8 @@ def build(shared_dir: Path, out: Path) -> dict[str, int]:
     context_cfg = tomllib.loads((CATALOGUE / "context.toml").read_text(encoding="utf-8"))["context"]
     lexicon = tomllib.loads((CATALOGUE / "lexicon.toml").read_text(encoding="utf-8"))
     common = {fold_alias(w) for w in lexicon["common_words"]}
+    common |= {fold_alias(w) for w in lexicon["demonyms"]}
+    kind_words = lexicon.get("kind_words", {})
 
     records: list[dict[str, Any]] = []
     geoms: dict[str, Any] = {}
@@ -224,7 +252,8 @@ def build(shared_dir: Path, out: Path) -> dict[str, int]:
         geoms[entry["id"]] = geom
         lon, lat = representative(geom)
         rec = {"id": entry["id"], "name": entry["name"], "kind": entry["kind"], "tracked": True,
-               "aliases": alias_pairs(entry), "countries": entry.get("countries", []),
+               "aliases": alias_pairs(entry, kind_words),
+               "countries": entry.get("countries", []),
                "part_of": entry.get("part_of"), "lon": lon, "lat": lat,
                "geometry_precision": precision, "source": "; ".join(sources),
                "flags": entry.get("flags", []), "links": [], "priority": 0}
@@ -348,7 +377,8 @@ def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
         if gn in taken or pop < MIN_POPULATION.get(row["tier"], 10**9):
             continue
         is_capital = f"{row['country_code']}:{row['name']}" in capitals
-        names = [row["name"]] + [a for a in row["alternate_names"].split("|") if a]
+        names = [row["name"]] + [a for a in row["alternate_names"].split("|")
+                                 if a and alternate_ok(a, row["name"], pop, row["tier"])]
         kept = pick_aliases([n for n in names if generated_alias_ok(n, common)])
         if not kept:
             continue
@@ -361,6 +391,15 @@ def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
                     "flags": ["capital"] if is_capital else [], "links": [],
                     "priority": 4, "population": pop})
     return out
+
+
+def alternate_ok(alias: str, name: str, pop: int, tier: str) -> bool:
+    """A short Latin alternate name (5 letters or fewer) of a minor place outside the focus
+    countries is a near-spelling that mostly names something else ("Saba" for Saaba): kept
+    only for big cities (Kiev for Kyiv), focus countries, or when it is the name itself."""
+    if script_of(alias) != "Latin" or sum(map(str.isalpha, alias)) > SHORT_ALTERNATE:
+        return True
+    return pop >= 1_000_000 or tier == "A" or fold_alias(alias) == fold_alias(name)
 
 
 def pick_aliases(names: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ naming the key and the line of the file it came from.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -168,7 +169,10 @@ def check_url(url: Any) -> str | None:
     """Why ``url`` is not a usable http(s) URL, or None when it is."""
     if not isinstance(url, str) or not url:
         return "must be a non-empty string URL"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. "http://[::1" (an unclosed IPv6 bracket)
+        return f"{url!r} is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"{url!r} is not an http(s) URL"
     if not parts.hostname:
@@ -181,6 +185,9 @@ def _number(loc, table, key, value, *, minimum: float, index: int = 0, integer=F
         raise loc.error(table, key, f"must be a number, got {value!r}", index)
     if integer and not isinstance(value, int):
         raise loc.error(table, key, f"must be a whole number, got {value!r}", index)
+    # TOML allows inf and nan; nan slips past every comparison and inf disables a limit.
+    if not math.isfinite(value):
+        raise loc.error(table, key, f"must be a finite number, got {value!r}", index)
     if value < minimum:
         raise loc.error(table, key, f"must be at least {minimum:g}, got {value!r}", index)
     return value

@@ -61,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except TrackerError as exc:
-        print(f"tracker: error: {exc}", file=sys.stderr)
+        # One line, whatever the message carries (libpq adds a hint line, for instance).
+        message = " ".join(str(exc).split())
+        print(f"tracker: error: {message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tracker: interrupted", file=sys.stderr)

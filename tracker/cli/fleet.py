@@ -83,8 +83,22 @@ def _settings(args: argparse.Namespace) -> Any:
     settings = load_settings(args.config)
     if args.db:
         settings = replace(settings, db=args.db)
-    require_postgres(settings.db)
+    _check_conninfo(require_postgres(settings.db))
     return settings
+
+
+def _check_conninfo(db: str) -> str:
+    """``db`` if libpq can parse it; a ConfigError instead of psycopg's traceback otherwise."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from tracker.errors import ConfigError
+
+    try:
+        conninfo_to_dict(db)
+    except psycopg.Error as exc:
+        raise ConfigError(f"bad PostgreSQL URL {db!r}: {exc}") from None
+    return db
 
 
 def _db(args: argparse.Namespace) -> str:
@@ -92,7 +106,7 @@ def _db(args: argparse.Namespace) -> str:
     from tracker.fleet import require_postgres
 
     if args.db or os.environ.get("TRACKER_DB"):
-        return require_postgres(args.db or os.environ["TRACKER_DB"])
+        return _check_conninfo(require_postgres(args.db or os.environ["TRACKER_DB"]))
     return _settings(args).db
 
 

@@ -178,6 +178,12 @@ def cmd_set(args: argparse.Namespace) -> int:
     now = _now()
     if not args.note.strip():
         raise InputError("--note must say why the status is set by hand")
+    if args.source:
+        from tracker.config import check_url
+
+        # The link is shown on the map pages: only http(s) is safe to make clickable.
+        if problem := check_url(args.source):
+            raise InputError(f"--source {problem}")
     until = parse_until(args.until, now) if args.until else None
     place_id = _place_id(args.place)
     analyst = args.analyst or os.environ.get("USER") or "analyst"

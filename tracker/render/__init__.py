@@ -57,6 +57,9 @@ def render_site(
     from tracker.render.views import gather
 
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        # Say so up front instead of "cannot read <file>/assets/leaflet.js: Not a directory".
+        raise RenderWriteError(f"cannot write the site into {out_dir}: it is not a directory")
     places = sorted(gazetteer.tracked(), key=lambda p: p.id)
     data = gather(places, statuses, changes, observations)
     names = {pid: item.place.name for pid, item in data.items()}

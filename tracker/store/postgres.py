@@ -42,7 +42,8 @@ class PostgresStore(SqlStore):
         try:
             self.conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
-            message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            # libpq puts the cause on the first line and a hint on the next: keep both, on one.
+            message = " ".join(str(exc).split()) or type(exc).__name__
             if "does not exist" in message and "database" in message:
                 raise DatabaseMissingError(
                     f"no database at {self.target}; create it, then run `tracker demo` or "

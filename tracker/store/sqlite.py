@@ -8,6 +8,7 @@ transaction across a crash of the process (only a power loss can drop the last o
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,13 +53,24 @@ class SQLiteStore(SqlStore):
             raise StoreError(f"cannot open database {self.path}: it is a directory")
         with self._errors():
             # check_same_thread=False: the lock in SqlStore serialises use across threads.
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                        check_same_thread=False)
+            self.conn = sqlite3.connect(self._uri(), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                        check_same_thread=False, uri=True)
         try:
             self._prepare(create)
         except BaseException:
             self.conn.close()
             raise
+
+    def _uri(self) -> str:
+        """The file URI to open: immutable when we cannot write the file and no writer is
+        active, because a WAL database otherwise needs its -shm file even to be read."""
+        uri = self.path.resolve().as_uri()
+        wal = self.path.with_name(self.path.name + "-wal")
+        if self.path.exists() and not os.access(self.path, os.W_OK) and not wal.exists():
+            # A read-only copy or mount (a journalist's archive): reads work, writes
+            # fail as "read-only". A -wal file would mean a live writer, so not then.
+            return uri + "?immutable=1"
+        return uri
 
     def _prepare(self, create: bool) -> None:
         with self._errors():
