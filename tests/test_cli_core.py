@@ -63,7 +63,7 @@ def test_status_json_of_all_places_is_a_list_over_every_tracked_place(demo_db, c
 def test_unknown_place_exits_2_with_a_suggestion(demo_db, capsys) -> None:
     code, out, err = run_cli(capsys, "status", "nowhere", "--db", demo_db)
     assert code == 2 and out == ""
-    assert "unknown place 'nowhere'" in err
+    assert "unknown place 'nowhere'" in err and "did you mean:" in err
     code, _, err = run_cli(capsys, "status", "lachn corridor", "--db", demo_db)
     assert code == 2 and "Lachin Corridor" in err
 

@@ -46,6 +46,8 @@ class UnknownPlaceError(TrackerError):
         msg = f"unknown place {query!r}"
         if self.suggestions:
             msg += "; did you mean: " + ", ".join(self.suggestions) + "?"
+        else:
+            msg += "; `tracker status --all` lists every tracked place"
         super().__init__(msg)
 
 

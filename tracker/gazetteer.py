@@ -202,11 +202,17 @@ class Gazetteer:
         return self._lookup_index
 
     def _suggest(self, query: str) -> list[str]:
-        names = {fold_alias(r["name"]): r["name"] for r in self.records if r.get("tracked")}
-        names.update({r["id"]: r["name"] for r in self.records if r.get("tracked")})
+        tracked = [r for r in self.records if r.get("tracked")]
+        names = {fold_alias(a): r["name"] for r in tracked for _lang, a in r["aliases"]}
+        names.update({fold_alias(r["name"]): r["name"] for r in tracked})
+        names.update({r["id"]: r["name"] for r in tracked})
         import difflib
 
-        close = difflib.get_close_matches(fold_alias(query), list(names), n=3, cutoff=0.6)
+        key = fold_alias(query)
+        # Close names first; failing those, the least distant ones, so that a typo-free
+        # but unknown query still gets somewhere to start from.
+        close = (difflib.get_close_matches(key, list(names), n=3, cutoff=0.6)
+                 or difflib.get_close_matches(key, list(names), n=3, cutoff=0.3))
         return list(dict.fromkeys(names[c] for c in close))
 
     def parts(self, place_id: str) -> list[Place]:
