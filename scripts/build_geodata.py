@@ -41,6 +41,7 @@ MIN_POPULATION = {"A": 3000, "B": 15000, "W": 0}
 GENERATED_SCRIPTS = {"Latin", "Cyrillic", "Armenian", "Arabic", "Hebrew", "Georgian"}
 SCRIPT_QUOTA = {"Latin": 5, "Cyrillic": 3, "Armenian": 2, "Arabic": 2, "Hebrew": 2, "Georgian": 1}
 DEFAULT_SOURCE = "GeoNames (CC BY 4.0)"
+ALL_NAMES_POPULATION = 1_000_000  # cities this big keep all their alternate names
 SHORT_ALTERNATE = 5  # letters: see alternate_ok
 LINK_KM = 12.0  # context places this close to a tracked line or point get a link
 COUNTRY_NAME_FIELDS = ("name_en", "name", "name_long", "admin", "name_ru", "name_uk", "name_ar",
@@ -379,7 +380,10 @@ def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
         is_capital = f"{row['country_code']}:{row['name']}" in capitals
         names = [row["name"]] + [a for a in row["alternate_names"].split("|")
                                  if a and alternate_ok(a, row["name"], pop, row["tier"])]
-        kept = pick_aliases([n for n in names if generated_alias_ok(n, common)])
+        # GeoNames lists alternates alphabetically, so a quota keeps arbitrary ones (Kyiv's
+        # first were "Chijv", "Civ"): big cities, the most reported, keep every spelling.
+        kept = [n for n in names if generated_alias_ok(n, common)]
+        kept = kept if pop >= ALL_NAMES_POPULATION else pick_aliases(kept)
         if not kept:
             continue
         kind = "city" if pop >= 100000 else "town"
@@ -464,11 +468,9 @@ def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
             km = haversine_km(pt.x, pt.y, near.x, near.y)
             if km <= LINK_KM:
                 links.append([tracked[i]["id"], round(km, 2)])
-        for rid, geom in regions:
-            if geom.contains(pt):
-                links.append([rid, 0.0])
         links.sort(key=lambda x: x[1])
-        rec["links"] = links[:4]
+        # The regions holding it come after its nearest lines and points, never instead.
+        rec["links"] = links[:6] + [[rid, 0.0] for rid, geom in regions if geom.contains(pt)]
 
 
 def country_bboxes(shared: Shared) -> dict[str, list[float]]:

@@ -38,7 +38,7 @@ def test_committed_geodata_is_valid() -> None:
 def test_tracked_places(gaz: Gazetteer) -> None:
     ids = {p.id for p in gaz.tracked()}
     assert set(REQUIRED) <= ids
-    assert len(ids) >= 80
+    assert len(ids) >= 130
     names = [p.name for p in gaz.tracked()]
     assert names == sorted(names, key=str.casefold)
     assert gaz.get("lachin-corridor").name == "Lachin Corridor"

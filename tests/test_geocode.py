@@ -244,3 +244,58 @@ def test_route_word_with_a_town_on_one_road(geo: Geocoder) -> None:
                 if m.tracked]
     assert "aghdam-stepanakert-road" not in ids(
         geo.find_mentions("Officials travelled from Aghdam en route to Barda."))
+
+
+# --- nationality adjectives, near names, government stand-ins, bare crossings ------------------
+@pytest.mark.parametrize("text", [
+    "Kazakh truckers waited for two days.",
+    "Украинские порты работают в обычном режиме.",
+    "Донецкие власти не комментируют ситуацию.",
+    "The Saba news agency ran the statement.",
+])
+def test_adjectives_and_near_names_are_not_towns(geo: Geocoder, text: str) -> None:
+    assert [m for m in geo.find_mentions(text) if m.kind in ("town", "city")] == []
+
+
+def test_noun_case_endings_still_match(geo: Geocoder) -> None:
+    found = geo.find_mentions("Колонна прошла через Донецк и стояла в Москве.")
+    assert {m.name for m in found} >= {"Donetsk", "Moscow"}
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("Border police took over the crossing, officials in Pristina said.", "Pristina"),
+    ("The convoy was searched, Gaza's Hamas-run interior ministry said.", "Gaza"),
+    ("Kyiv said the ferry would run again.", "Kyiv"),
+    ("The Kremlin said the bridge was safe.", "Kremlin"),
+    ("Київ заявив, що порт працює.", "Київ"),
+    ("Москва заявила о закрытии.", "Москва"),
+])
+def test_government_stand_ins(geo: Geocoder, text: str, word: str) -> None:
+    roles = {m.text: m.role for m in geo.find_mentions(text)}
+    assert roles[word] == "government"
+
+
+def test_region_named_by_its_authorities_stays_a_place(geo: Geocoder) -> None:
+    found = geo.find_mentions("The bridge reopened, the authorities in Crimea said.")
+    assert [(m.name, m.role) for m in found] == [("Crimea", "place")]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Грузовики стоят у Маргары.", "margara-crossing"),
+    ("Маргара снова закрыта.", "margara-crossing"),
+    ("Trucks queued at Jarinje overnight.", "jarinje-crossing"),
+    ("Israel tightened the siege of the Gaza Strip.", "gaza-strip"),
+    ("Kaliningrad Oblast was cut off from supplies.", "kaliningrad-oblast"),
+    ("Closures across the West Bank continued.", "west-bank"),
+    ("Finland shut the Vaalimaa and Nuijamaa crossings.", "nuijamaa-crossing"),
+    ("Aid trucks crossed at Al-Yarubiyah crossing.", "al-yarubiyah-crossing"),
+    ("Ships waited outside the port of Hodeidah.", "port-of-hodeidah"),
+])
+def test_newly_tracked_and_bare_crossings(geo: Geocoder, text: str, place: str) -> None:
+    hits = [m for m in geo.find_mentions(text) if m.place_id == place]
+    assert hits and hits[0].tracked and hits[0].role == "place"
+
+
+def test_village_without_bare_names_is_not_its_crossing(geo: Geocoder) -> None:
+    found = geo.find_mentions("Farmers in Astara sold their harvest.")
+    assert [m.place_id for m in found if m.tracked] == []

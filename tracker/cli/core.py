@@ -126,8 +126,25 @@ def status_label(s: PlaceStatus) -> str:
     return label + (f" ({', '.join(flags)})" if flags else "")
 
 
+# Table cells beyond these widths end in "..." so a row stays readable on a terminal;
+# `--json` and `tracker claims` give everything.
+CLAIMANT_WIDTH = 30
+HEADLINE_WIDTH = 60
+
+
 def _claimant(s: PlaceStatus) -> str:
-    return ", ".join(s.claimants) if s.claimants else (s.evidence_outlet or "-")
+    if not s.claimants:
+        return s.evidence_outlet or "-"
+    shown = s.claimants[0]
+    for name in s.claimants[1:]:
+        if len(f"{shown}, {name}") > CLAIMANT_WIDTH:
+            return f"{shown}, ..."
+        shown = f"{shown}, {name}"
+    return shown
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def _print_status_table(rows: list[PlaceStatus], gazetteer: Any) -> None:
@@ -135,7 +152,8 @@ def _print_status_table(rows: list[PlaceStatus], gazetteer: Any) -> None:
     for s in rows:
         evidence = "-"
         if s.evidence_title or s.evidence_url:
-            evidence = f'"{s.evidence_title}" {s.evidence_outlet}, {fmt_time(s.evidence_at)[:10]}'
+            evidence = (f'"{_clip(s.evidence_title or "", HEADLINE_WIDTH)}" '
+                        f'{s.evidence_outlet}, {fmt_time(s.evidence_at)[:10]}')
             if s.evidence_url:
                 evidence += f" <{s.evidence_url}>"
         table.append((gazetteer.get(s.place_id).name, status_label(s), fmt_time(s.since),

@@ -91,6 +91,12 @@ _SUFFIXES = frozenset(
         "dur",
     }
 )
+# Endings only adjectives take (Russian, Ukrainian): a noun name never ends so in any case.
+_ADJECTIVE_END = re.compile(
+    r"(?:ий|ый|ая|яя|ое|ее|ые|ие|ых|их|ым|им|ого|его|ому|ему|ыми|ими|ую|юю|ій|ої|ські|ський)$",
+    re.IGNORECASE,
+)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD_TAIL = re.compile(r"\w{1,5}\b")
 _WORDS = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"(['’]s)\b")
@@ -115,6 +121,8 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         "port_words",
         "route_words",
         "route_from_before",
+        "government_nouns",
+        "government_links",
     ):
         rules[key] = frozenset(w.casefold() for w in rules[key])
     for rule in rules.get("anchored", []):  # one phrase / anchor, or lists of them
@@ -149,6 +157,8 @@ class _Plan(NamedTuple):
     several: bool  # a rule over several mentions (route or anchored) may start here
     crossings: tuple[dict[str, Any], ...]  # tracked crossings a town may stand for
     ports: tuple[dict[str, Any], ...]  # tracked ports a town may stand for
+    governs: bool  # a capital or region: may stand for its government ("Gaza's ministry")
+    noun_only: bool  # its Cyrillic names are nouns: an adjective ending is another word
     fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
@@ -204,6 +214,8 @@ class Geocoder:
                     continue
             elif not _case_ok(plan, matched):
                 continue
+            elif plan.noun_only and _ADJECTIVE_END.search(matched):
+                continue  # "Украинские" (Ukrainian) is not the town Украинск
             if plan.plain:  # only a dateline can change what a plain name stands for
                 dateline = matched.isupper() and _is_dateline(text, start, end)
                 role = "dateline" if dateline else "place"
@@ -279,14 +291,18 @@ class Geocoder:
         route_links = {
             r["id"]: km for r, km in links if km <= 3.0 and r["kind"] in ("road", "corridor")
         }
+        flags = rec.get("flags", ())
+        governs = "capital" in flags or rec["kind"] == "region"
         plan = self._plans[index] = _Plan(
-            plain=not (rec.get("flags") or rec["kind"] == "country" or crossings or ports),
+            plain=not (flags or rec["kind"] == "country" or crossings or ports or governs),
             generated=rec["id"].startswith(_GENERATED),
             route_links=route_links,
             anchor=rec["id"] in self._anchors,
             several=bool(route_links) or rec["id"] in self._anchors,
             crossings=crossings,
             ports=ports,
+            governs=governs,
+            noun_only=_noun_only(rec),
             fields={
                 **_MENTION_DEFAULTS,
                 "place_id": rec["id"],
@@ -330,6 +346,10 @@ class Geocoder:
             plan = self._plan(self._index_of[rec["id"]])
         if matched.isupper() and _is_dateline(text, start, end):
             role = "dateline"
+        elif "seat" in flags:  # "the Kremlin", "the White House": always the government
+            role = "government"
+        elif plan.governs and self._government_phrase(text, start, end, "capital" in flags):
+            role = "government"
         elif "capital" in flags:
             after = _words_after(text, end, 2)
             gov = (after[:1] and after[0] in rules["government_after"]) or _ends_with_any(
@@ -343,6 +363,25 @@ class Geocoder:
         if rec is not self.records[index]:
             plan = self._plan(self._index_of[rec["id"]])
         return _new_mention(start, end, matched, plan, lang, role)
+
+    def _government_phrase(self, text: str, start: int, end: int, capital: bool) -> bool:
+        """ "Gaza's interior ministry" (a capital or region), "officials in Pristina" (a
+        capital only: "authorities in Crimea" still name Crimea as a place)."""
+        rules = self.rules
+        before = _words_before(text, start, 2)
+        if (
+            capital
+            and len(before) == 2
+            and before[1] in rules["government_links"]
+            and before[0] in rules["government_nouns"]
+        ):
+            return True
+        if not _POSSESSIVE.match(text, end, end + 2):
+            return False
+        sentence_end = _SENTENCE_END.search(text, end, end + 60)
+        after = _WORDS.findall(text[end + 2 : sentence_end.start() if sentence_end else end + 60])
+        n = rules["government_between_max"] + 1
+        return any(w.casefold() in rules["government_nouns"] for w in after[:n])
 
     def _country_sense(self, text: str, start: int, rec: dict[str, Any]) -> tuple[dict, str]:
         for sense in self.rules.get("country_sense", []):
@@ -531,6 +570,12 @@ def place_mentions(mentions: list[Mention]) -> list[Mention]:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _noun_only(rec: dict[str, Any]) -> bool:
+    """True when the place has Cyrillic names and none ends like an adjective."""
+    names = [a for _, a in rec["aliases"] if _CYRILLIC.search(a)]
+    return bool(names) and not any(_ADJECTIVE_END.search(n.split()[-1]) for n in names)
+
+
 def _case_ok(plan: _Plan, matched: str) -> bool:
     """Generated names and countries must be capitalised ("turkey", "nice" are words);
     very short aliases must match in capitals (NKR, UK)."""

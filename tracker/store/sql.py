@@ -413,7 +413,7 @@ class SqlStore:
                f"VALUES ({', '.join('?' * len(cols))})"
             for t, (_, cols) in TABLES.items()
         }
-        n = 0
+        n, seen_meta = 0, False
         with self._write() as cur:
             for table in ("articles", "changes", "overrides", "place_status"):
                 if self._x(cur, f"SELECT count(*) FROM {table}").fetchone()[0]:
@@ -425,15 +425,29 @@ class SqlStore:
                 record = _parse_record(lineno, line)
                 if record["kind"] == "meta":
                     _check_meta(lineno, record)
+                    seen_meta = True
                     continue
                 table = record.pop("kind")
                 columns = TABLES[table][1]
                 if set(record) != {c for c, _ in columns}:
                     raise InputError(f"line {lineno}: {table} record has fields "
                                      f"{sorted(record)}, expected {[c for c, _ in columns]}")
+                # Reading rows back builds Status values: an unknown one would make every
+                # later `claims`, `rebuild` and `render` fail, so refuse it here.
+                if table in _STATUS_TABLES and record["status"] not in _STATUS_VALUES:
+                    raise InputError(f"line {lineno}: unknown status {record['status']!r}")
                 values = [self._import_value(lineno, c, k, record[c]) for c, k in columns]
-                self._x(cur, inserts[table], values)
+                try:
+                    self._x(cur, inserts[table], values)
+                except Exception as exc:  # the backend's IntegrityError: name the line
+                    if not any(c.__name__ == "IntegrityError" for c in type(exc).__mro__):
+                        raise
+                    raise InputError(f"line {lineno}: {table} record conflicts with the "
+                                     f"log ({exc}); nothing was imported") from None
                 n += 1
+            if not n and not seen_meta:
+                raise InputError("no log records in the input (is it a `tracker export` "
+                                 "file?); nothing was imported")
             self._after_import(cur)
         return n
 
@@ -485,6 +499,10 @@ def _export_value(kind: str, value: Any) -> Any:
     if kind == REAL:
         return float(value)
     return value
+
+
+_STATUS_TABLES = ("observations", "overrides")
+_STATUS_VALUES = frozenset(s.value for s in Status)
 
 
 def _parse_record(lineno: int, line: str) -> dict[str, Any]:
