@@ -291,6 +291,7 @@ _LIST_JOINT = re.compile(
 )
 _AND = re.compile(r"\b(?:and|or|as well as|и|или)\b", re.IGNORECASE)
 _PARTICIPLE = re.compile(r"\w+ed")  # one adjective-like word: "besieged", "closed"
+_OWN_NP = re.compile(r"\b(?:the|a|an)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"^['’]s?\b")
 _DISPREFERRED = 3  # extra words charged to the less likely side of a cue
@@ -317,7 +318,9 @@ def _bind(
             continue
         if t.end <= cue_start:
             between = _ASIDE.sub(" ", text[t.end : cue_start])
-            if _NEW_NP.search(between) or _POSSESSIVE.match(text[t.end : t.end + 3]):
+            # "Gaza remains under a near-total siege": the article of the cue's own noun
+            # phrase does not start another subject.
+            if _NEW_NP.search(_OWN_NP.sub("", between)) or _POSSESSIVE.match(text[t.end : t.end + 3]):
                 continue  # another noun phrase is the subject of the cue
             if _is_destination(text, t.start, destination, lex):
                 continue
@@ -335,7 +338,10 @@ def _bind(
             gap = score = 0  # the cue is inside the mention ("Lachin border checkpoint")
         if gap > TIGHT_KINDS.get(t.kind, lex.max_gap):
             continue
-        if best is None or score < best[0]:
+        # On a tie an active cue takes its object ("... taking control of the X").
+        if best is None or score < best[0] or (
+            score == best[0] and not passive and t.start >= cue_end
+        ):
             best = (score, gap, i)
     if best is None:
         return []
@@ -447,7 +453,8 @@ def _read_context(
             near("modal_noun", "modal_noun_window", 3)
             if is_noun
             else (
-                near("modal_verb", "modal_window", 5) or near("modal_noun", "modal_noun_window", 2)
+                near("modal_verb", "modal_window", 5)
+                or near("modal_noun", "modal_noun_verb_window", 2)
             )
         )
         inner = " ".join(_words(m.group())[:-1])  # "peacekeepers shall control"
@@ -473,6 +480,10 @@ def _read_context(
         ):
             negated = True
             hedge *= 0.9
+    # "shut ... after tribal elders staged a sit-in", "militants have closed the strait":
+    # a closure caused by a party that obstructs it is a blockage (README conventions).
+    if status is Status.CLOSED and _closed_by_party(text, m, c_start, c_end, w):
+        status = Status.BLOCKED
     if cue.restrictable and status in (Status.OPEN, Status.CLOSED):
         qual = w.get("qualifier")
         if qual is not None:
@@ -495,6 +506,17 @@ def _read_context(
                     status = Status.RESTRICTED
                     break
     return status, negated, hedge, status is cue.status
+
+
+def _closed_by_party(
+    text: str, m: re.Match[str], c_start: int, c_end: int, w: dict[str, re.Pattern[str]]
+) -> bool:
+    """True when the clause names an obstructing party as the agent or cause of a
+    closure cue: before it as its subject, or after it in a cause phrase."""
+    agent, cause = w.get("blocking_agent"), w.get("blocking_cause")
+    if agent is not None and agent.search(text[max(c_start, m.start() - 60) : m.start()]):
+        return True
+    return bool(cause is not None and cause.match(text, m.end(), min(c_end, m.end() + 120)))
 
 
 def _conjunct(
