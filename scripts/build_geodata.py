@@ -199,7 +199,9 @@ def strip_kind_words(alias: str, words: list[str]) -> str:
 def dedupe_pairs(pairs: list[list[str]]) -> list[list[str]]:
     seen, out = set(), []
     for lang, alias in pairs:
-        for variant in {alias, alias.replace("’", "").replace("'", "")}:
+        # The alias as written first, then without apostrophes (a list, not a set: the
+        # build must write the same bytes every time).
+        for variant in dict.fromkeys((alias, alias.replace("’", "").replace("'", ""))):
             key = fold_alias(variant)
             if key and key not in seen:
                 seen.add(key)
@@ -449,6 +451,11 @@ def resolve_alias_collisions(records: list[dict[str, Any]]) -> None:
     records[:] = [r for r in records if r["aliases"]]
 
 
+# Words that, taken off a tracked place's name, leave the town it is named after.
+NAMED_AFTER_WORDS = ["crossing", "border crossing", "checkpoint", "border checkpoint",
+                     "crossing point", "bridge", "port of", "port", "pass", "tunnel"]
+
+
 def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
     """Precompute, for each non-tracked place, the tracked places within LINK_KM."""
     # Groups (e.g. "Ukrainian Black Sea ports") are never what a single town stands for.
@@ -468,7 +475,12 @@ def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
             km = haversine_km(pt.x, pt.y, near.x, near.y)
             if km <= LINK_KM:
                 links.append([tracked[i]["id"], round(km, 2)])
-        links.sort(key=lambda x: x[1])
+        # A crossing, bridge or port named after the town alone ("Rafah" -> the Rafah
+        # crossing) is what the town's name stands for in the news, before a nearer road.
+        town = fold_alias(rec["name"])
+        named = {t["id"] for t in tracked
+                 if fold_alias(strip_kind_words(t["name"], NAMED_AFTER_WORDS)) == town}
+        links.sort(key=lambda x: (x[0] not in named, x[1]))
         # The regions holding it come after its nearest lines and points, never instead.
         rec["links"] = links[:6] + [[rid, 0.0] for rid, geom in regions if geom.contains(pt)]
 
@@ -477,7 +489,7 @@ def country_bboxes(shared: Shared) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for f in shared.countries:
         p = f["properties"]
-        for code in {p.get("iso_a2_eh"), p.get("iso_a2")} - {None, "-99"}:
+        for code in sorted({p.get("iso_a2_eh"), p.get("iso_a2")} - {None, "-99"}):
             out[code] = [round(v, 3) for v in shape(f["geometry"]).bounds]
     return out
 

@@ -112,6 +112,13 @@ def test_spatial_linking(geo: Geocoder) -> None:
     assert bridge.linked_to == "lachin-corridor" and bridge.tracked
 
 
+def test_a_town_links_first_to_the_crossing_named_after_it(geo: Geocoder) -> None:
+    # Al-Rashid road passes nearer to the town than the crossing does.
+    town = geo.find_mentions("Families fled to Rafah.")[0]
+    assert town.place_id == "rafah" and not town.tracked
+    assert town.linked_to == "rafah-crossing"
+
+
 def test_route_between_towns(geo: Geocoder) -> None:
     m = geo.find_mentions("Peacekeepers guarded the road from Lachin to Shusha.")
     assert "lachin-corridor" in ids(m) and "shusha" in ids(m)

@@ -320,7 +320,9 @@ def _bind(
             between = _ASIDE.sub(" ", text[t.end : cue_start])
             # "Gaza remains under a near-total siege": the article of the cue's own noun
             # phrase does not start another subject.
-            if _NEW_NP.search(_OWN_NP.sub("", between)) or _POSSESSIVE.match(text[t.end : t.end + 3]):
+            if _NEW_NP.search(_OWN_NP.sub("", between)) or _POSSESSIVE.match(
+                text[t.end : t.end + 3]
+            ):
                 continue  # another noun phrase is the subject of the cue
             if _is_destination(text, t.start, destination, lex):
                 continue
@@ -339,8 +341,10 @@ def _bind(
         if gap > TIGHT_KINDS.get(t.kind, lex.max_gap):
             continue
         # On a tie an active cue takes its object ("... taking control of the X").
-        if best is None or score < best[0] or (
-            score == best[0] and not passive and t.start >= cue_end
+        if (
+            best is None
+            or score < best[0]
+            or (score == best[0] and not passive and t.start >= cue_end)
         ):
             best = (score, gap, i)
     if best is None:
@@ -448,6 +452,9 @@ def _read_context(
     persists = bool(
         (ps := w.get("persist")) and ps.search(text, max(c_start, m.start() - 40), m.start())
     )
+    # ... unless the state only starts later ("will remain closed from December 1").
+    if persists and (fs := w.get("future_start")) and fs.search(text, m.end(), c_end):
+        persists = False
     if not cue.modal_ok and not persists:
         hedged = (
             near("modal_noun", "modal_noun_window", 3)
