@@ -210,6 +210,15 @@ def test_override_wins_until_it_expires():
         (h(20), "open", "override")]
     assert after.changes[1].claimant == "analyst1"
     assert after.changes[2].claimant == "analyst1"
+    # Back to the derived status, which has held since its corroboration, not since the unset.
+    assert after.status.since == h(2)
+
+
+def test_status_since_after_an_override_ends_is_when_the_news_changed():
+    obs = [ob(1, "open", "Alpha"), ob(2, "open", "Beta"),
+           ob(12, "blocked", "Gamma"), ob(13, "blocked", "Delta")]
+    result = run(obs, [_override(10, ended=15, status="open")], now_hours=30)
+    assert result.status.status == "blocked" and result.status.since == h(13)
 
 
 def test_ended_override_and_news_during_it():

@@ -186,6 +186,12 @@ class _Replay:
             return self.access.value
         return Status.PATROLLED.value if self.patrol else "unknown"
 
+    def display_since(self) -> datetime | None:
+        """When the status that ``display`` names began."""
+        if self.access is not None:
+            return self.access_since
+        return self.patrol_since if self.patrol else None
+
     def sides(self, t: datetime) -> dict[str, list[_Position]]:
         """Claims in the window grouped by what they assert about the access layer."""
         sides: dict[str, list[_Position]] = {}
@@ -348,7 +354,7 @@ def derive(
             moved_patrol = replay.step_patrol(t, fresh)
             evidence = (replay.access_basis if moved_access else []) + (
                 replay.patrol_basis if moved_patrol else [])
-        override = _override_at(mine, t)
+        override = in_force = _override_at(mine, t)
         now_snap = _effective(replay, t, override)
         if now_snap == last:
             continue
@@ -362,7 +368,10 @@ def derive(
             override = next((o for o in mine if t in (o.until, o.ended_at)), None)
         changes.append(_change(place_id, t, last, now_snap, cause, replay, override, evidence))
         if now_snap.status != last.status:
-            since = t
+            # After an override ends, the place is back to the status read from the
+            # news, which holds since the news changed, not since the override ended.
+            shown_by_override = in_force is not None and in_force.status is not Status.PATROLLED
+            since = t if shown_by_override else replay.display_since()
         last = now_snap
     return Derivation(_current(place_id, replay, mine, now, since, last), changes)
 
