@@ -126,15 +126,6 @@ _V1_SQLITE = [
   delivered_at TEXT,
   created_at TEXT NOT NULL
 )""",
-    "CREATE INDEX observations_place ON observations (place_id, observed_at, id)",
-    "CREATE INDEX observations_time ON observations (observed_at, id)",
-    "CREATE INDEX observations_article ON observations (article_id)",
-    "CREATE INDEX changes_place ON changes (place_id, at, id)",
-    "CREATE INDEX changes_time ON changes (at, id)",
-    "CREATE UNIQUE INDEX changes_active ON changes (change_key) WHERE superseded_at IS NULL",
-    "CREATE INDEX overrides_place ON overrides (place_id, start_at, id)",
-    "CREATE UNIQUE INDEX deliveries_once ON deliveries (change_key, url)",
-    "CREATE INDEX deliveries_due ON deliveries (next_attempt) WHERE delivered_at IS NULL",
 ]
 
 _V1_POSTGRES = [
@@ -246,6 +237,10 @@ _V1_POSTGRES = [
   delivered_at TIMESTAMPTZ,
   created_at TIMESTAMPTZ NOT NULL
 )""",
+]
+
+# The same indexes on both backends.
+_V1_INDEXES = [
     "CREATE INDEX observations_place ON observations (place_id, observed_at, id)",
     "CREATE INDEX observations_time ON observations (observed_at, id)",
     "CREATE INDEX observations_article ON observations (article_id)",
@@ -260,8 +255,8 @@ _V1_POSTGRES = [
 INITIAL = "initial schema: articles, observations, changes, overrides, statuses, outbox"
 
 MIGRATIONS: dict[str, list[tuple[int, str, list[str]]]] = {
-    "sqlite": [(1, INITIAL, _V1_SQLITE)],
-    "postgres": [(1, INITIAL, _V1_POSTGRES)],
+    "sqlite": [(1, INITIAL, _V1_SQLITE + _V1_INDEXES)],
+    "postgres": [(1, INITIAL, _V1_POSTGRES + _V1_INDEXES)],
 }
 
 
