@@ -4,7 +4,9 @@ and negation."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -520,3 +522,83 @@ def test_denier_goes_on_to_assert():
         )
     }
     assert claims == {("closed", True), ("restricted", False)}
+
+
+# Rules added after the blind batches (tests/fixtures/claims/blind.jsonl), each with
+# new wording: the reader must hold them on sentences it was not tuned on.
+GENERAL = [
+    # the place entered or reached is a destination; the crossing passed through is
+    # the subject
+    (
+        "About 90 lorries entered Gaza through the Rafah crossing on Monday.",
+        {("Rafah crossing", "open")},
+    ),
+    ("Aid convoys reached northern Gaza on Friday.", set()),
+    # the article of the cue's own noun phrase does not start another subject
+    (
+        "Karabakh remains under a total blockade, the ombudsman said.",
+        {("Nagorno-Karabakh", "blocked")},
+    ),
+    # a corridor that failed to open is kept shut by the fighting; resumed shelling is
+    # not resumed traffic
+    (
+        "Again the Rafah crossing failed to open as shelling resumed nearby.",
+        {("Rafah crossing", "blocked")},
+    ),
+    ("Shelling resumed near the Rafah crossing overnight.", set()),
+    # a closure caused or carried out by an obstructing party is a blockage ...
+    (
+        "The Torkham crossing has been shut since Friday because of a sit-in by traders.",
+        {("Torkham crossing", "blocked")},
+    ),
+    (
+        "Militants have closed the Georgian Military Road near the tunnel.",
+        {("Georgian Military Road", "blocked")},
+    ),
+    # ... a closure by the state that runs the crossing stays closed
+    (
+        "Pakistan closed the Torkham crossing after clashes between border forces.",
+        {("Torkham crossing", "closed")},
+    ),
+    # capturing a named place puts it under control; seizing a ship does not
+    ("Rebel fighters captured the Rafah crossing on Tuesday.", {("Rafah crossing", "patrolled")}),
+    ("Gunmen seized a truck near the Rafah crossing.", set()),
+    (
+        "Ships continue to use the Strait of Hormuz despite the threats.",
+        {("Strait of Hormuz", "open")},
+    ),
+    ("Traffic on the Kerch bridge was suspended overnight.", {("Kerch Bridge", "closed")}),
+    ("The Lachin road is passable for civilian cars, Baku said.", {("Lachin Corridor", "open")}),
+    # a state that starts later is not current; one that lasts until later is
+    ("The Upper Lars checkpoint will remain closed from Monday for repairs.", set()),
+    (
+        "The Upper Lars checkpoint will remain closed until Monday.",
+        {("Upper Lars crossing", "closed")},
+    ),
+    # "no restrictions" is not a denied restriction
+    ("Trucks are crossing Upper Lars with no restrictions.", {("Upper Lars crossing", "open")}),
+    ("Lawmakers blocked the opposition's bid to rename the Lachin road.", set()),
+    ("Farmers cleared the tractors that had blocked the Torkham crossing.", set()),
+    # shut to trade is partial; reopened for trade is open
+    (
+        "Pakistan has kept the Torkham crossing shut to trade for a month.",
+        {("Torkham crossing", "restricted")},
+    ),
+    ("China reopened the Torkham crossing for trade on Monday.", {("Torkham crossing", "open")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", GENERAL)
+def test_rules_from_blind_batches(text, expected):
+    assert pairs(text) == expected
+
+
+def test_blind_batches_are_well_formed():
+    rows = [
+        json.loads(line)
+        for line in (Path(__file__).parent / "fixtures/claims/blind.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) >= 75 and len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert {lab["place"] for lab in r["labels"]} <= set(r["places_mentioned"]), r["id"]
+        assert all(lab["status"] in {s.value for s in Status} for lab in r["labels"]), r["id"]

@@ -320,9 +320,9 @@ def _bind(
             between = _ASIDE.sub(" ", text[t.end : cue_start])
             # "Gaza remains under a near-total siege": the article of the cue's own noun
             # phrase does not start another subject.
-            if _NEW_NP.search(_OWN_NP.sub("", between)) or _POSSESSIVE.match(
-                text[t.end : t.end + 3]
-            ):
+            if (
+                _NEW_NP.search(between) and _NEW_NP.search(_OWN_NP.sub("", between))
+            ) or _POSSESSIVE.match(text[t.end : t.end + 3]):
                 continue  # another noun phrase is the subject of the cue
             if _is_destination(text, t.start, destination, lex):
                 continue
