@@ -40,6 +40,13 @@ def article_text(article: Article) -> str:
     return f"{title}{end}\n\n{body}"
 
 
+def guess_language(text: str) -> str:
+    """The language of a text that does not declare one (see tracker.extract.language)."""
+    from tracker.extract.language import guess_language as guess
+
+    return guess(text)
+
+
 def _has_lexicon(language: str) -> bool:
     from tracker.extract.cues import available_languages, normalise_language
 
@@ -143,7 +150,7 @@ class Pipeline:
         if not any(m.tracked or m.linked_to for m in mentions):
             return []
         published = article.published or now
-        language = article.language or "en"
+        language = article.language or guess_language(text)
         if not _has_lexicon(language):
             # No cue table for this language yet: English cues still catch the
             # English-language wire copy that such feeds often carry.
