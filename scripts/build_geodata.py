@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import math
 import sys
@@ -43,6 +44,9 @@ SCRIPT_QUOTA = {"Latin": 5, "Cyrillic": 3, "Armenian": 2, "Arabic": 2, "Hebrew":
 DEFAULT_SOURCE = "GeoNames (CC BY 4.0)"
 ALL_NAMES_POPULATION = 1_000_000  # cities this big keep all their alternate names
 SHORT_ALTERNATE = 5  # letters: see alternate_ok
+# A GeoNames place named "<town> Fort|Airport|..." is a facility: the bare town name it lists
+# as an alternate ("El Geneina" of El Geneina Fort) belongs to the town itself.
+FACILITY_WORDS = ("fort", "airport", "airbase", "air base", "barracks", "camp", "station")
 LINK_KM = 12.0  # context places this close to a tracked line or point get a link
 COUNTRY_NAME_FIELDS = ("name_en", "name", "name_long", "admin", "name_ru", "name_uk", "name_ar",
                        "name_he", "name_fa", "name_tr", "name_pl", "name_de", "name_fr", "name_es")
@@ -393,6 +397,8 @@ def generated_areas(shared: Shared, common: set[str]) -> list[dict[str, Any]]:
 def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
                      taken: set[int]) -> list[dict[str, Any]]:
     capitals = set(lexicon["capitals"])
+    facility_towns = {fold_alias(bare) for row in shared.places
+                      if (bare := facility_town(row["name"]))}
     out = []
     for row in shared.places:
         gn = int(row["geonameid"])
@@ -402,10 +408,16 @@ def generated_places(shared: Shared, lexicon: dict[str, Any], common: set[str],
         is_capital = f"{row['country_code']}:{row['name']}" in capitals
         names = [row["name"]] + [a for a in row["alternate_names"].split("|")
                                  if a and alternate_ok(a, row["name"], pop, row["tier"])]
+        if facility_town(row["name"]):  # the fort keeps only the names that say "fort"
+            names = [n for n in names if facility_town(n)]
         # GeoNames lists alternates alphabetically, so a quota keeps arbitrary ones (Kyiv's
         # first were "Chijv", "Civ"): big cities, the most reported, keep every spelling.
         kept = [n for n in names if generated_alias_ok(n, common)]
-        kept = kept if pop >= ALL_NAMES_POPULATION else pick_aliases(kept)
+        if pop < ALL_NAMES_POPULATION:
+            picked = pick_aliases(kept)
+            # ...and a town keeps the name its namesake facility lists for it.
+            kept = picked + [n for n in kept if fold_alias(n) in facility_towns
+                             and n not in picked]
         if not kept:
             continue
         kind = "city" if pop >= 100000 else "town"
@@ -428,11 +440,25 @@ def alternate_ok(alias: str, name: str, pop: int, tier: str) -> bool:
     return pop >= 1_000_000 or tier == "A" or fold_alias(alias) == fold_alias(name)
 
 
+def facility_town(name: str) -> str:
+    """The town a facility's name is made of ("El Geneina Fort" -> "El Geneina"), or ""."""
+    folded = fold_alias(name)
+    for word in FACILITY_WORDS:
+        if folded.endswith(" " + word) and len(folded) > len(word) + 3:
+            return name[: len(name) - len(word)].strip(" -")
+    return ""
+
+
 def pick_aliases(names: list[str]) -> list[str]:
-    """At most a few spellings per script (the first listed are GeoNames' main ones)."""
+    """At most a few spellings per script: the name first, then the alternates closest to it
+    (GeoNames lists them alphabetically, so Izmayil's first were "Antifila", "Hacidar"; its
+    near-spelling "Izmail" is the one the news uses)."""
     per_script: dict[str, int] = {}
     out = []
-    for n in names:
+    main = fold_alias(names[0]) if names else ""
+    ranked = names[:1] + sorted(
+        names[1:], key=lambda n: -difflib.SequenceMatcher(None, main, fold_alias(n)).ratio())
+    for n in ranked:
         script = script_of(n)
         if per_script.get(script, 0) < SCRIPT_QUOTA.get(script, 1):
             per_script[script] = per_script.get(script, 0) + 1
@@ -482,6 +508,7 @@ def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
     tracked = [r for r in records if r["tracked"] and r["kind"] not in ("region",)
                and "group" not in r["flags"]]
     tree_geoms = [geoms[r["id"]] for r in tracked]
+    kind_of = {r["id"]: r["kind"] for r in tracked}
     tree = STRtree(tree_geoms)
     regions = [(r["id"], geoms[r["id"]]) for r in records if r["tracked"] and r["kind"] == "region"]
     for rec in records:
@@ -501,6 +528,10 @@ def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
         named = {t["id"] for t in tracked
                  if fold_alias(strip_kind_words(t["name"], NAMED_AFTER_WORDS)) == town}
         links.sort(key=lambda x: (x[0] not in named, x[1]))
+        # A crossing named after the town: "through Rafah" may mean it (tracker.extract.geocode).
+        crossing = [pid for pid, _ in links if pid in named and kind_of[pid] == "crossing"]
+        if crossing:
+            rec["namesake"] = crossing[0]
         # The regions holding it come after its nearest lines and points, never instead.
         rec["links"] = links[:6] + [[rid, 0.0] for rid, geom in regions if geom.contains(pt)]
 

@@ -306,3 +306,101 @@ def test_newly_tracked_and_bare_crossings(geo: Geocoder, text: str, place: str) 
 def test_village_without_bare_names_is_not_its_crossing(geo: Geocoder) -> None:
     found = geo.find_mentions("Farmers in Astara sold their harvest.")
     assert [m.place_id for m in found if m.tracked] == []
+
+
+@pytest.mark.parametrize("text", [
+    "Fuel trucks went in through Rafah on Tuesday.",
+    "A few patients left via Rafah for Egypt.",
+    "Hundreds of lorries were stuck at Rafah overnight.",
+    "Egypt kept the Rafah terminal shut.",
+])
+def test_town_governed_as_its_namesake_crossing(geo: Geocoder, text: str) -> None:
+    found = geo.find_mentions(text)
+    found = place_mentions(found)
+    assert [(m.place_id, m.tracked) for m in found] == [("rafah-crossing", True)]
+
+
+@pytest.mark.parametrize("text", [
+    "Soldiers moved into Rafah at dawn.",
+    "The mayor of Rafah appealed for calm.",
+])
+def test_town_not_governed_stays_the_town(geo: Geocoder, text: str) -> None:
+    assert ids(geo.find_mentions(text)) == ["rafah"]
+
+
+def test_every_town_named_after_a_crossing_can_stand_for_it(geo: Geocoder) -> None:
+    towns = [r for r in geo.records if r.get("namesake")]
+    assert {"rafah", "gn-7870319"} <= {r["id"] for r in towns}  # Rafah, Huwara
+    for rec in towns:
+        name = rec["name"]
+        found = geo.find_mentions(f"Convoys queued on the road and went through {name} later.")
+        hit = [m for m in found if m.text == name]
+        assert hit and hit[0].place_id == rec["namesake"], name
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Officials closed the Erez and Zikim crossings on Friday.",
+     ["erez-crossing", "zikim-crossing"]),
+    ("The Kerem Shalom and Rafah crossings stayed open.",
+     ["kerem-shalom-crossing", "rafah-crossing"]),
+    ("Lorries backed up at the Medyka, Korczowa and Dorohusk checkpoints.",
+     ["medyka-shehyni-crossing", "korczowa-krakovets-crossing", "dorohusk-yahodyn-crossing"]),
+    ("Guards sealed the Zikim, Erez crossings.", ["zikim-crossing", "erez-crossing"]),
+    ("Drones targeted the ports of Izmail and Reni.", ["port-of-izmail", "port-of-reni"]),
+    ("Grain moved through the Danube ports of Izmail and Reni.",
+     ["port-of-izmail", "port-of-reni"]),
+])
+def test_coordinated_names_share_a_plural_kind_word(geo: Geocoder, text: str,
+                                                     expected: list[str]) -> None:
+    found = geo.find_mentions(text)
+    assert ids(place_mentions(found)) == expected
+    assert all(m.tracked and text[m.start:m.end] == m.text for m in found)
+
+
+def test_a_list_of_towns_before_an_unrelated_plural_is_left_alone(geo: Geocoder) -> None:
+    found = geo.find_mentions("Residents of Goris and Kapan crossings the river were warned.")
+    assert not any(m.tracked for m in found)
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Queues at Khorgos grew to three days.", "khorgos-crossing"),
+    ("Troops strung wire along the river at Eagle Pass.", "eagle-pass-crossing"),
+    ("The army sealed the Huwara junction for a week.", "huwara-checkpoint"),
+    ("Traders said the Friendship Bridge at Mae Sot was shut.", "myawaddy-mae-sot-bridge"),
+    ("The Tarajal border stayed shut to porters.", "tarajal-crossing"),
+])
+def test_bare_crossing_names(geo: Geocoder, text: str, place: str) -> None:
+    found = place_mentions(geo.find_mentions(text))
+    assert [(m.place_id, m.tracked) for m in found] == [(place, True)]
+
+
+def test_border_group_named_by_its_two_countries(geo: Geocoder) -> None:
+    text = "Finland will keep every crossing point on its eastern border with Russia shut."
+    found = place_mentions(geo.find_mentions(text))
+    assert ids(found) == ["finland-russia-border-crossings"]
+    assert found[0].text == "crossing point"
+    # One country named, or no border in the sentence: no group.
+    assert place_mentions(geo.find_mentions("Finland reopened two crossing points.")) == []
+    text = "Finland and Russia discussed crossings of reindeer herds."
+    assert place_mentions(geo.find_mentions(text)) == []
+
+
+def test_border_group_not_added_when_its_crossings_are_named(geo: Geocoder) -> None:
+    text = "Poland and Ukraine reopened the Medyka crossing on their border."
+    assert ids(place_mentions(geo.find_mentions(text))) == ["medyka-shehyni-crossing"]
+
+
+def test_facility_does_not_take_its_town_name(geo: Geocoder) -> None:
+    found = geo.find_mentions("Fighting reached El Geneina again.")
+    assert [(m.kind, m.name) for m in found] == [("city", "Al-Junaynah")]
+    assert ids(geo.find_mentions("Barges left Izmail at night.")) == ["gn-707308"]
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    ("Lachin, the 24-year-old striker, opened the scoring.", "person"),
+    ("Goris, a veteran midfielder, signed for the club.", "person"),
+    ("In Goris, the 24-year-old singer gave a concert.", "place"),
+    ("Goris, the regional centre, was calm.", "place"),
+])
+def test_apposition_makes_a_person(geo: Geocoder, text: str, role: str) -> None:
+    assert geo.find_mentions(text)[0].role == role

@@ -20,7 +20,7 @@ import ahocorasick
 from tracker.extract.text import FOLD_VERSION, fold_alias, word_view
 from tracker.gazetteer import CATALOGUE_FILE, Gazetteer
 
-_RECORDS_VERSION = 9  # bump when the keys or the payload change
+_RECORDS_VERSION = 10  # bump when the keys or the payload change
 # Azerbaijani and Turkish add case endings to names: their keys are open at the end.
 SUFFIXING = frozenset({"az", "tr"})
 
@@ -28,21 +28,22 @@ _CACHE: dict[tuple[str, int], Any] = {}
 CACHE_KEEP = 6
 
 
-def automatons_for(gazetteer: Gazetteer) -> tuple[Any, Any]:
+def automatons_for(gazetteer: Gazetteer, markers: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """The Aho-Corasick automatons (all names, ASCII names) of every folded alias: kept in
     memory per gazetteer and pickled in the user's cache directory per catalogue file and
-    folding version."""
-    key = (str(gazetteer.root), id(gazetteer.records))
+    folding version. ``markers`` are words that are no name but that the same pass reports
+    (payload: record index -1, edges the marker itself), e.g. "crossings" for lists."""
+    key = (str(gazetteer.root), id(gazetteer.records), markers)
     autos = _CACHE.get(key)
     if autos is not None:
         return autos
-    cache_file = _cache_file(gazetteer)
+    cache_file = _cache_file(gazetteer, markers)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small objects: the cyclic GC only slows this down
     try:
         autos = _read_cached(cache_file)
         if not (isinstance(autos, tuple) and len(autos) == 2):
-            autos = _build_automatons(gazetteer.records)
+            autos = _build_automatons(gazetteer.records, markers)
             _write_cached(cache_file, autos)
     finally:
         if gc_was_enabled:
@@ -52,7 +53,9 @@ def automatons_for(gazetteer: Gazetteer) -> tuple[Any, Any]:
     return autos
 
 
-def _build_automatons(records: list[dict[str, Any]]) -> tuple[Any, Any]:
+def _build_automatons(
+    records: list[dict[str, Any]], markers: tuple[str, ...] = ()
+) -> tuple[Any, Any]:
     """Keys are word views (" name "): a match is a whole-word match. Names in languages that
     add case endings get an open end (" name") and their tail is checked per hit. Edge
     punctuation ("Mariupol'", "U.S.") is left out of the key and taken back in per hit when
@@ -82,6 +85,9 @@ def _build_automatons(records: list[dict[str, Any]]) -> tuple[Any, Any]:
         if key not in keyed:
             edges = (open_end, lead, trail) if open_end or lead or trail else None
             keyed[key] = (len(key), index, lang, canonical, dashed, edges)
+    for marker in markers:
+        key = word_view(fold_alias(marker))
+        keyed.setdefault(key, (len(key), -1, "", False, False, marker))
     # A trie node keeps its children in insertion order and looks a letter up by scanning
     # them, so keys go in with frequent letters first (then the rest by code point): a few
     # per cent faster on Latin text.
@@ -103,14 +109,17 @@ def _letter_ranks(key: str) -> list[int]:
     return [_FREQUENT.get(c, 100 + ord(c)) for c in key]
 
 
-def _cache_file(gazetteer: Gazetteer) -> Path | None:
+def _cache_file(gazetteer: Gazetteer, markers: tuple[str, ...] = ()) -> Path | None:
     catalogue = gazetteer.root / CATALOGUE_FILE
     try:
         st = catalogue.stat()
     except OSError:
         return None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    ident = f"{catalogue.resolve()}|{st.st_mtime_ns}|{st.st_size}|{FOLD_VERSION}|{_RECORDS_VERSION}"
+    ident = (
+        f"{catalogue.resolve()}|{st.st_mtime_ns}|{st.st_size}|{FOLD_VERSION}|{_RECORDS_VERSION}"
+        f"|{'|'.join(markers)}"
+    )
     digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
     return Path(base) / "corridor-tracker" / f"automaton-{digest}.pickle"
 

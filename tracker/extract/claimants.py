@@ -53,8 +53,22 @@ def speaker_after(text: str, start: int, end: int) -> str:
     return " ".join(words[:9])
 
 
+_NORMALISED: dict[tuple[str, str, str], str] = {}
+_NORMALISED_MAX = 8192  # sources repeat across articles ("officials", "the ministry")
+
+
 def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
     """A short canonical form: "Armenia's Foreign Ministry" -> "Armenian Foreign Ministry"."""
+    key = (lex.language, raw, outlet)
+    name = _NORMALISED.get(key)
+    if name is None:
+        if len(_NORMALISED) >= _NORMALISED_MAX:
+            _NORMALISED.clear()
+        name = _NORMALISED[key] = _normalise(raw, lex, outlet)
+    return name
+
+
+def _normalise(raw: str, lex: Lexicon, outlet: str) -> str:
     name = raw.strip().strip("\"'“”‘’«»").strip(" ,.;:")
     if not name:
         return ""

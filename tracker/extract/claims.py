@@ -82,7 +82,7 @@ class ClaimReader:
             targets + self._anaphors(text, lowered, lex, targets, sentences),
             key=lambda t: t.start,
         )
-        scanner = scanner_for(lex.cue_re)
+        scanner = scanner_for(lex.cue_re, lex.cue_parts)
         attributor = Attributor(text, lex, outlet, lowered)
         spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
         found: dict[tuple[str, Status, str, bool], Claim] = {}  # by place, status, party
@@ -418,6 +418,7 @@ def _read_context(
     # The words before the cue, split once: every window below is a suffix of them.
     clause_words = _words(before_clause)
     sentence_words: list[str] | None = None
+    joined: dict[tuple[bool, int], str] = {}  # most windows share a length: join once
 
     def near(key: str, n_key: str, default: int, floor: int = c_start) -> bool:
         nonlocal sentence_words
@@ -425,13 +426,17 @@ def _read_context(
         n = win.get(n_key, default)
         if pat is None or n <= 0:
             return False
-        if floor == c_start:
-            words = clause_words
-        else:
-            if sentence_words is None:
-                sentence_words = _words(text[floor : m.start()])
-            words = sentence_words
-        return bool(pat.search(" ".join(words[-n:])))
+        in_clause = floor == c_start
+        window = joined.get((in_clause, n))
+        if window is None:
+            if in_clause:
+                words = clause_words
+            else:
+                if sentence_words is None:
+                    sentence_words = _words(text[floor : m.start()])
+                words = sentence_words
+            window = joined[(in_clause, n)] = " ".join(words[-n:])
+        return bool(pat.search(window))
 
     if near("suppress", "suppress_window", 4):
         return None

@@ -88,18 +88,30 @@ def _class_chars(items: Iterable) -> list[str] | None:
 
 class CueScanner:
     """Finds the same matches as ``regex.finditer`` but tries the regex only where one of
-    its literal heads starts a word."""
+    its literal heads starts a word.
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    Given ``parts`` (the alternatives of ``regex``, in order, each a regex of its own),
+    a candidate start tries only the parts whose heads begin there, in their order: the
+    first that matches is the one the alternation would have chosen, since no other part
+    can match where none of its heads starts."""
+
+    def __init__(
+        self, regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()
+    ) -> None:
         self.regex = regex
+        self.parts = parts
         self.automaton: ahocorasick.Automaton | None = None
         try:
-            heads = cue_heads(regex.pattern, regex.flags)
+            values = _owned_heads(parts)
         except ValueError:
-            return  # no prefilter: a plain finditer
+            self.parts = ()  # a part without heads: prefilter the whole regex instead
+            try:
+                values = {h: (h, ()) for h in cue_heads(regex.pattern, regex.flags)}
+            except ValueError:
+                return  # no prefilter: a plain finditer
         auto = ahocorasick.Automaton()
-        for h in heads:
-            auto.add_word(h, h)
+        for h, value in values.items():
+            auto.add_word(h, value)
         auto.make_automaton()
         self.automaton = auto
 
@@ -111,30 +123,52 @@ class CueScanner:
         stop = len(text) if endpos is None else endpos
         if self.automaton is None or len(lowered) != len(text):
             return [m for m in self.regex.finditer(text, start, stop) if m.start() < end]
-        starts = set()
-        for last, head in self.automaton.iter(lowered, start, end):
+        starts: dict[int, tuple[int, ...]] = {}  # start -> the parts to try, in order
+        for last, (head, owners) in self.automaton.iter(lowered, start, end):
             s = last - len(head) + 1
             if s == 0 or not (lowered[s - 1].isalnum() or lowered[s - 1] == "_"):
-                starts.add(s)
+                prev = starts.get(s)
+                # several heads can start at one place ("clo", "clos"): try all their parts
+                starts[s] = owners if prev is None else tuple(sorted({*prev, *owners}))
         found = []
         pos = start
+        parts = self.parts
         match = self.regex.match
         for s in sorted(starts):
             if s < pos:
                 continue
-            m = match(text, s, stop)
+            if parts:
+                m = None
+                for i in starts[s]:
+                    m = parts[i].match(text, s, stop)
+                    if m:
+                        break
+            else:
+                m = match(text, s, stop)
             if m:
                 found.append(m)
                 pos = max(m.end(), s + 1)
         return found
 
 
+def _owned_heads(parts: tuple[re.Pattern[str], ...]) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Each head of ``parts`` -> (head, the indexes of the parts it can start); raises
+    ValueError when a part has no literal heads or there are no parts."""
+    if not parts:
+        raise ValueError("no parts")
+    owners: dict[str, list[int]] = {}
+    for i, part in enumerate(parts):
+        for h in cue_heads(part.pattern, part.flags):
+            owners.setdefault(h, []).append(i)
+    return {h: (h, tuple(ix)) for h, ix in owners.items()}
+
+
 _SCANNERS: dict[tuple[str, int], CueScanner] = {}
 
 
-def scanner_for(regex: re.Pattern[str]) -> CueScanner:
-    """The scanner of a compiled lexicon regex, built once."""
+def scanner_for(regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()) -> CueScanner:
+    """The scanner of a compiled lexicon regex (and of its alternatives), built once."""
     key = (regex.pattern, regex.flags)
     if key not in _SCANNERS:
-        _SCANNERS[key] = CueScanner(regex)
+        _SCANNERS[key] = CueScanner(regex, parts)
     return _SCANNERS[key]

@@ -80,6 +80,9 @@ class Lexicon:
     title_words: frozenset[str] = frozenset()
     generic_claimants: frozenset[str] = frozenset()
     generic_any: frozenset[str] = frozenset()
+    # One regex per cue, same group name as in ``cue_re``: the scanner tries only the
+    # cues whose literal heads start at a position (see cue_scan).
+    cue_parts: tuple[re.Pattern[str], ...] = ()
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -161,9 +164,8 @@ def _compile(lang: str, data: dict) -> Lexicon:
             )
         )
     # Cues start at a word boundary; one pass finds them all, earlier entries win ties.
-    cue_re = re.compile(
-        r"(?<!\w)(?:" + "|".join(f"(?P<c{c.index}>{c.pattern})" for c in cues) + ")", FLAGS
-    )
+    parts = [f"(?P<c{c.index}>{c.pattern})" for c in cues]
+    cue_re = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", FLAGS)
     words_raw = data.get("words", {})
     words = {k: re.compile(v, FLAGS) for k, v in words_raw.items() if isinstance(v, str)}
     windows = {k: int(v) for k, v in words_raw.items() if isinstance(v, int)}
@@ -223,6 +225,7 @@ def _compile(lang: str, data: dict) -> Lexicon:
         title_words=_lowered(att, "title_words"),
         generic_claimants=_lowered(att, "generic_claimants"),
         generic_any=_lowered(att, "generic_any"),
+        cue_parts=tuple(re.compile(rf"(?<!\w)(?:{p})", FLAGS) for p in parts),
     )
 
 

@@ -123,8 +123,24 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         "route_from_before",
         "government_nouns",
         "government_links",
+        "namesake_before",
+        "namesake_after",
     ):
         rules[key] = frozenset(w.casefold() for w in rules[key])
+    rules["coordinated_heads"] = _coordinated_heads(rules["coordinated"])
+    # The pass reports these words (see automatons_for): only then do the rules look.
+    rules["markers"] = tuple(sorted({h.split()[-1] for h in rules["coordinated"]}))
+    groups = rules["border_groups"]
+    groups["keys"] = [word_view(fold_alias(p)) for p in groups["phrases"]]
+    groups["sentence_words"] = frozenset(groups["sentence_words"])
+    person = rules["person_apposition"]
+    person["pattern"] = re.compile(
+        r",\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,2}(?:"
+        + "|".join(re.escape(w) for w in person["words"])
+        + r")\b",
+        re.IGNORECASE,
+    )
+    person["unless_before"] = frozenset(person["unless_before"])
     for rule in rules.get("anchored", []):  # one phrase / anchor, or lists of them
         rule["phrases"] = _as_list(rule.get("phrases", rule.get("phrase")))
         rule["keys"] = [word_view(fold_alias(p)) for p in rule["phrases"]]  # folded once
@@ -136,6 +152,15 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
 
 def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
+
+
+def _coordinated_heads(table: dict[str, list[str]]) -> re.Pattern[str]:
+    """The plural kind words of the coordinated rule, longest first, as one pattern."""
+    heads = sorted(table, key=len, reverse=True)
+    return re.compile(
+        r"\b(" + "|".join(r"\s+".join(map(re.escape, h.split())) for h in heads) + r")\b",
+        re.IGNORECASE,
+    )
 
 
 class _Hit(NamedTuple):
@@ -158,11 +183,147 @@ class _Plan(NamedTuple):
     crossings: tuple[dict[str, Any], ...]  # tracked crossings a town may stand for
     ports: tuple[dict[str, Any], ...]  # tracked ports a town may stand for
     governs: bool  # a capital or region: may stand for its government ("Gaza's ministry")
+    namesake: dict[str, Any] | None  # the tracked crossing named after this town
     noun_only: bool  # its Cyrillic names are nouns: an adjective ending is another word
     fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
-class Geocoder:
+class _ListRules:
+    """The rules on lists of names and on phrases, mixed into Geocoder."""
+
+    rules: dict[str, Any]
+    records: list[dict[str, Any]]
+    _index_of: dict[str, int]
+    _hits: Any
+    _phrase_mention: Any
+
+    def _coordinated(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "the Erez and Zikim crossings", "the ports of Izmail and Reni": each listed name
+        with the singular kind word, when that names a place, replaces what the name alone
+        matched."""
+        table = self.rules["coordinated"]
+        found: list[Mention] = []
+        for head in self.rules["coordinated_heads"].finditer(text):
+            key = " ".join(head.group(1).casefold().split())
+            spans = _list_before(text, head.start())
+            if not spans:
+                link = _LIST_LINK.match(text, head.end())
+                spans = _list_at(text, link.end()) if link else []
+            for start, end in spans:
+                m = self._listed_mention(text, start, end, table[key])
+                if m is not None:
+                    found.append(m)
+        if not found:
+            return mentions
+        kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
+        return sorted(kept + found, key=lambda m: (m.start, -m.end))
+
+    def _listed_mention(
+        self, text: str, start: int, end: int, patterns: list[str]
+    ) -> Mention | None:
+        """The place ``pattern`` makes of the name at [start, end), dropping leading words
+        ("The Erez" -> "Erez") until one is found."""
+        words = list(re.finditer(r"\S+", text[start:end]))
+        for w in words:
+            name = text[start + w.start() : end]
+            for pattern in patterns:
+                index = self._whole_alias(pattern.format(name))
+                if index is not None:
+                    rec = self.records[index]
+                    return self._phrase_mention(text, (start + w.start(), end), rec["id"])
+        return None
+
+    def _whole_alias(self, phrase: str) -> int | None:
+        """Record index of the place whose alias is exactly ``phrase``, or None."""
+        folded = fold(phrase)
+        hits, _, _ = self._hits(folded)
+        size = len(folded.text)
+        return next((h[2] for h in hits if h[0] == 0 and h[1] == size), None)
+
+    def _border_group(self, folded: Folded, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "crossing points on its eastern border with Russia" in a text naming Finland: the
+        group of tracked crossings on the border of two countries both named."""
+        named = {m.place_id for m in mentions}
+        countries = {c for m in mentions if m.kind == "country" for c in self._countries(m)}
+        if len(countries) < 2:
+            return mentions
+        rules = self.rules["border_groups"]
+        for rec in self._groups():
+            if rec["id"] in named or not set(rec["countries"]) <= countries:
+                continue
+            pair = set(rec["countries"])
+            if any(m.tracked and set(self._countries(m)) == pair for m in mentions):
+                continue  # its crossings are named one by one
+            for key in rules["keys"]:
+                span = _find_words(folded, key)
+                if span is None or any(m.start < span[1] and span[0] < m.end for m in mentions):
+                    continue
+                if rules["sentence_words"].isdisjoint(_sentence_words(text, *span)):
+                    continue
+                mentions = sorted(
+                    [*mentions, self._phrase_mention(text, span, rec["id"])],
+                    key=lambda m: (m.start, -m.end),
+                )
+                break
+        return mentions
+
+    def _countries(self, m: Mention) -> list[str]:
+        return self.records[self._index_of[m.place_id]].get("countries", [])
+
+    def _groups(self) -> list[dict[str, Any]]:
+        groups = getattr(self, "_group_records", None)
+        if groups is None:
+            groups = self._group_records = [
+                r
+                for r in self.records
+                if r.get("tracked") and "group" in r.get("flags", ()) and len(r["countries"]) == 2
+            ]
+        return groups
+
+    def _appositions(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """A name then ", the 24-year-old striker" is a person's, unless a preposition
+        governs it ("In Rafah, the 24-year-old activist said")."""
+        rules = self.rules["person_apposition"]
+        ends = {m.end: i for i, m in enumerate(mentions) if m.role == "place" and not m.tracked}
+        if not ends:
+            return mentions
+        for match in rules["pattern"].finditer(text):
+            i = ends.get(match.start())
+            if i is None:
+                continue
+            m = mentions[i]
+            before = _words_before(text, m.start, 1)
+            if before and before[0] in rules["unless_before"]:
+                continue
+            mentions[i] = dataclasses.replace(m, role="person")
+        return mentions
+
+
+_LIST_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?[A-Z][\w'’.-]*){0,2}"
+_LIST_SEP = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
+_LIST_BEFORE = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}\s+(?:border\s+)?$")
+_LIST_AFTER = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}")
+_LIST_LINK = re.compile(r"\s+(?:of|at|in)\s+")
+_LIST_ITEM = re.compile(_LIST_NAME)
+
+
+def _list_before(text: str, head: int) -> list[tuple[int, int]]:
+    """Spans of the names listed right before ``head``."""
+    m = _LIST_BEFORE.search(text, max(0, head - 160), head)
+    return _items(text, m) if m else []
+
+
+def _list_at(text: str, start: int) -> list[tuple[int, int]]:
+    """Spans of the names listed from ``start``."""
+    m = _LIST_AFTER.match(text, start)
+    return _items(text, m) if m else []
+
+
+def _items(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
+    return [(i.start(), i.end()) for i in _LIST_ITEM.finditer(text, m.start(), m.end())]
+
+
+class Geocoder(_ListRules):
     """Finds mentions of gazetteer places in text."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -171,7 +332,7 @@ class Geocoder:
         self.rules = load_rules()
         # All names, and the names in ASCII only: ASCII text can match no other name, and
         # the smaller trie is about 20% faster to run (one pass over a text either way).
-        self._automaton, self._ascii_automaton = automatons_for(gazetteer)
+        self._automaton, self._ascii_automaton = automatons_for(gazetteer, self.rules["markers"])
         self._index_of = {r["id"]: i for i, r in enumerate(self.records)}
         self._plans: dict[int, _Plan] = {}
         self._anchors = frozenset().union(*(r["anchors"] for r in self.rules.get("anchored", [])))
@@ -182,9 +343,10 @@ class Geocoder:
         if not text:
             return []
         folded = fold(text)
-        hits, disjoint = self._hits(folded)
-        if not hits:
-            return []  # route and anchored mentions need a named place too
+        hits, disjoint, listed = self._hits(folded)
+        view = folded.view
+        if not hits:  # route and anchored mentions need a named place too
+            return self._coordinated(text, []) if listed else []
         if not disjoint:
             hits = _resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
@@ -231,15 +393,23 @@ class Geocoder:
             mentions.extend(self._anchored(folded, text, mentions))
         if several or not disjoint:
             mentions.sort(key=lambda m: (m.start, -m.end))
+        if listed:
+            mentions = self._coordinated(text, mentions)
+        if " border" in view:
+            mentions = self._border_group(folded, text, mentions)
+        if ", " in text:
+            mentions = self._appositions(text, mentions)
         return mentions
 
-    def _hits(self, folded: Folded) -> tuple[list[tuple], bool]:
+    def _hits(self, folded: Folded) -> tuple[list[tuple], bool, bool]:
         """Whole-word matches in folded text ``ft``: the automaton's keys are padded with
         spaces (``Folded.view``), so the boundary check runs in C; only suffixing languages
         check a tail here.
         Hits are plain tuples in the field order of ``_Hit`` (cheaper to make); also says
-        whether they are disjoint (then they are in order of start)."""
+        whether they are disjoint (then they are in order of start), and whether a marker
+        word (a plural kind word: "crossings") was seen."""
         out = []
+        marked = False
         last = 0
         disjoint = True
         ft = folded.text
@@ -253,6 +423,9 @@ class Geocoder:
                     disjoint = False
                 last = end - 1
                 out.append((start, last, index, lang, canonical, dashed))
+                continue
+            if index < 0:  # a marker, not a name
+                marked = True
                 continue
             open_end, lead, trail = edges
             stop = end if open_end else end - 1
@@ -269,7 +442,7 @@ class Geocoder:
                 disjoint = False
             last = stop  # a suffix widens a hit: later hits must still start after it
             out.append((start, stop, index, lang, canonical, dashed))
-        return out, disjoint
+        return out, disjoint, marked
 
     def _plan(self, index: int) -> _Plan:
         """The plan of record ``index``, worked out on its first mention."""
@@ -293,8 +466,12 @@ class Geocoder:
         }
         flags = rec.get("flags", ())
         governs = "capital" in flags or rec["kind"] == "region"
+        namesake = rec.get("namesake")
+        namesake = self.records[self._index_of[namesake]] if namesake in self._index_of else None
         plan = self._plans[index] = _Plan(
-            plain=not (flags or rec["kind"] == "country" or crossings or ports or governs),
+            plain=not (
+                flags or rec["kind"] == "country" or crossings or ports or governs or namesake
+            ),
             generated=rec["id"].startswith(_GENERATED),
             route_links=route_links,
             anchor=rec["id"] in self._anchors,
@@ -302,6 +479,7 @@ class Geocoder:
             crossings=crossings,
             ports=ports,
             governs=governs,
+            namesake=namesake,
             noun_only=_noun_only(rec),
             fields={
                 **_MENTION_DEFAULTS,
@@ -358,7 +536,7 @@ class Geocoder:
             role = "government" if gov else "capital"
         elif "person_name" in flags and self._is_person(text, end, _words_before(text, start, 3)):
             role = "person"
-        elif role == "place" and (plan.crossings or plan.ports):
+        elif role == "place" and (plan.crossings or plan.ports or plan.namesake):
             rec = self._reinterpret(text, start, end, rec, plan)
         if rec is not self.records[index]:
             plan = self._plan(self._index_of[rec["id"]])
@@ -409,6 +587,11 @@ class Geocoder:
         self, text: str, start: int, end: int, rec: dict[str, Any], plan: _Plan
     ) -> dict[str, Any]:
         """A town that stands for the tracked crossing or port at it."""
+        if plan.namesake and (
+            _ends_with_any(_words_before(text, start, 3), self.rules["namesake_before"])
+            or _ends_with_any(_words_after(text, end, 2)[:1], self.rules["namesake_after"])
+        ):
+            return plan.namesake  # "through Rafah", "the Rafah terminal"
         if plan.crossings and _ends_with_any(
             _words_before(text, start, 3), self.rules["crossing_before"]
         ):
