@@ -13,6 +13,18 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tracker.extract.automaton import automatons_for
+from tracker.extract.context_words import (
+    POSSESSIVE,
+    SENTENCE_END,
+    WORDS,
+    ends_with_any,
+    find_words,
+    sentence_bounds,
+    sentence_words,
+    words_after,
+    words_before,
+)
+from tracker.extract.geocode_lists import ListRules
 from tracker.extract.text import (
     Folded,
     fold,
@@ -50,7 +62,6 @@ _LANG_OF_SCRIPT = {
     "Cyrillic": "ru",
     "Greek": "el",
 }
-_SENTENCE_END = re.compile(r"[.!?]\s")
 # Azerbaijani and Turkish add case endings to names (their keys are open-ended, see
 # tracker.extract.automaton); the endings a name may take, folded (ı -> i, ə -> e, ü -> u):
 _SUFFIXES = frozenset(
@@ -98,8 +109,6 @@ _ADJECTIVE_END = re.compile(
 )
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _WORD_TAIL = re.compile(r"\w{1,5}\b")
-_WORDS = re.compile(r"[\w’']+")
-_POSSESSIVE = re.compile(r"(['’]s)\b")
 _NEXT_NAME = re.compile(r"\s+([A-ZА-ЯЁ][\w'-]+)")
 _LINKING = re.compile(r"\s+(to|and)\s+")
 _ROUTE_LEAD = re.compile(r"(?:^|\W)(?:to|towards|and)\W*$", re.IGNORECASE)
@@ -188,142 +197,7 @@ class _Plan(NamedTuple):
     fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
-class _ListRules:
-    """The rules on lists of names and on phrases, mixed into Geocoder."""
-
-    rules: dict[str, Any]
-    records: list[dict[str, Any]]
-    _index_of: dict[str, int]
-    _hits: Any
-    _phrase_mention: Any
-
-    def _coordinated(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """ "the Erez and Zikim crossings", "the ports of Izmail and Reni": each listed name
-        with the singular kind word, when that names a place, replaces what the name alone
-        matched."""
-        table = self.rules["coordinated"]
-        found: list[Mention] = []
-        for head in self.rules["coordinated_heads"].finditer(text):
-            key = " ".join(head.group(1).casefold().split())
-            spans = _list_before(text, head.start())
-            if not spans:
-                link = _LIST_LINK.match(text, head.end())
-                spans = _list_at(text, link.end()) if link else []
-            for start, end in spans:
-                m = self._listed_mention(text, start, end, table[key])
-                if m is not None:
-                    found.append(m)
-        if not found:
-            return mentions
-        kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
-        return sorted(kept + found, key=lambda m: (m.start, -m.end))
-
-    def _listed_mention(
-        self, text: str, start: int, end: int, patterns: list[str]
-    ) -> Mention | None:
-        """The place ``pattern`` makes of the name at [start, end), dropping leading words
-        ("The Erez" -> "Erez") until one is found."""
-        words = list(re.finditer(r"\S+", text[start:end]))
-        for w in words:
-            name = text[start + w.start() : end]
-            for pattern in patterns:
-                index = self._whole_alias(pattern.format(name))
-                if index is not None:
-                    rec = self.records[index]
-                    return self._phrase_mention(text, (start + w.start(), end), rec["id"])
-        return None
-
-    def _whole_alias(self, phrase: str) -> int | None:
-        """Record index of the place whose alias is exactly ``phrase``, or None."""
-        folded = fold(phrase)
-        hits, _, _ = self._hits(folded)
-        size = len(folded.text)
-        return next((h[2] for h in hits if h[0] == 0 and h[1] == size), None)
-
-    def _border_group(self, folded: Folded, text: str, mentions: list[Mention]) -> list[Mention]:
-        """ "crossing points on its eastern border with Russia" in a text naming Finland: the
-        group of tracked crossings on the border of two countries both named."""
-        named = {m.place_id for m in mentions}
-        countries = {c for m in mentions if m.kind == "country" for c in self._countries(m)}
-        if len(countries) < 2:
-            return mentions
-        rules = self.rules["border_groups"]
-        for rec in self._groups():
-            if rec["id"] in named or not set(rec["countries"]) <= countries:
-                continue
-            pair = set(rec["countries"])
-            if any(m.tracked and set(self._countries(m)) == pair for m in mentions):
-                continue  # its crossings are named one by one
-            for key in rules["keys"]:
-                span = _find_words(folded, key)
-                if span is None or any(m.start < span[1] and span[0] < m.end for m in mentions):
-                    continue
-                if rules["sentence_words"].isdisjoint(_sentence_words(text, *span)):
-                    continue
-                mentions = sorted(
-                    [*mentions, self._phrase_mention(text, span, rec["id"])],
-                    key=lambda m: (m.start, -m.end),
-                )
-                break
-        return mentions
-
-    def _countries(self, m: Mention) -> list[str]:
-        return self.records[self._index_of[m.place_id]].get("countries", [])
-
-    def _groups(self) -> list[dict[str, Any]]:
-        groups = getattr(self, "_group_records", None)
-        if groups is None:
-            groups = self._group_records = [
-                r
-                for r in self.records
-                if r.get("tracked") and "group" in r.get("flags", ()) and len(r["countries"]) == 2
-            ]
-        return groups
-
-    def _appositions(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """A name then ", the 24-year-old striker" is a person's, unless a preposition
-        governs it ("In Rafah, the 24-year-old activist said")."""
-        rules = self.rules["person_apposition"]
-        ends = {m.end: i for i, m in enumerate(mentions) if m.role == "place" and not m.tracked}
-        if not ends:
-            return mentions
-        for match in rules["pattern"].finditer(text):
-            i = ends.get(match.start())
-            if i is None:
-                continue
-            m = mentions[i]
-            before = _words_before(text, m.start, 1)
-            if before and before[0] in rules["unless_before"]:
-                continue
-            mentions[i] = dataclasses.replace(m, role="person")
-        return mentions
-
-
-_LIST_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?[A-Z][\w'’.-]*){0,2}"
-_LIST_SEP = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
-_LIST_BEFORE = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}\s+(?:border\s+)?$")
-_LIST_AFTER = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}")
-_LIST_LINK = re.compile(r"\s+(?:of|at|in)\s+")
-_LIST_ITEM = re.compile(_LIST_NAME)
-
-
-def _list_before(text: str, head: int) -> list[tuple[int, int]]:
-    """Spans of the names listed right before ``head``."""
-    m = _LIST_BEFORE.search(text, max(0, head - 160), head)
-    return _items(text, m) if m else []
-
-
-def _list_at(text: str, start: int) -> list[tuple[int, int]]:
-    """Spans of the names listed from ``start``."""
-    m = _LIST_AFTER.match(text, start)
-    return _items(text, m) if m else []
-
-
-def _items(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
-    return [(i.start(), i.end()) for i in _LIST_ITEM.finditer(text, m.start(), m.end())]
-
-
-class Geocoder(_ListRules):
+class Geocoder(ListRules):
     """Finds mentions of gazetteer places in text."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -529,12 +403,12 @@ class Geocoder(_ListRules):
         elif plan.governs and self._government_phrase(text, start, end, "capital" in flags):
             role = "government"
         elif "capital" in flags:
-            after = _words_after(text, end, 2)
-            gov = (after[:1] and after[0] in rules["government_after"]) or _ends_with_any(
-                _words_before(text, start, 3), rules["government_before"]
+            after = words_after(text, end, 2)
+            gov = (after[:1] and after[0] in rules["government_after"]) or ends_with_any(
+                words_before(text, start, 3), rules["government_before"]
             )
             role = "government" if gov else "capital"
-        elif "person_name" in flags and self._is_person(text, end, _words_before(text, start, 3)):
+        elif "person_name" in flags and self._is_person(text, end, words_before(text, start, 3)):
             role = "person"
         elif role == "place" and (plan.crossings or plan.ports or plan.namesake):
             rec = self._reinterpret(text, start, end, rec, plan)
@@ -546,7 +420,7 @@ class Geocoder(_ListRules):
         """ "Gaza's interior ministry" (a capital or region), "officials in Pristina" (a
         capital only: "authorities in Crimea" still name Crimea as a place)."""
         rules = self.rules
-        before = _words_before(text, start, 2)
+        before = words_before(text, start, 2)
         if (
             capital
             and len(before) == 2
@@ -554,10 +428,10 @@ class Geocoder(_ListRules):
             and before[0] in rules["government_nouns"]
         ):
             return True
-        if not _POSSESSIVE.match(text, end, end + 2):
+        if not POSSESSIVE.match(text, end, end + 2):
             return False
-        sentence_end = _SENTENCE_END.search(text, end, end + 60)
-        after = _WORDS.findall(text[end + 2 : sentence_end.start() if sentence_end else end + 60])
+        sentence_end = SENTENCE_END.search(text, end, end + 60)
+        after = WORDS.findall(text[end + 2 : sentence_end.start() if sentence_end else end + 60])
         n = rules["government_between_max"] + 1
         return any(w.casefold() in rules["government_nouns"] for w in after[:n])
 
@@ -588,12 +462,12 @@ class Geocoder(_ListRules):
     ) -> dict[str, Any]:
         """A town that stands for the tracked crossing or port at it."""
         if plan.namesake and (
-            _ends_with_any(_words_before(text, start, 3), self.rules["namesake_before"])
-            or _ends_with_any(_words_after(text, end, 2)[:1], self.rules["namesake_after"])
+            ends_with_any(words_before(text, start, 3), self.rules["namesake_before"])
+            or ends_with_any(words_after(text, end, 2)[:1], self.rules["namesake_after"])
         ):
             return plan.namesake  # "through Rafah", "the Rafah terminal"
-        if plan.crossings and _ends_with_any(
-            _words_before(text, start, 3), self.rules["crossing_before"]
+        if plan.crossings and ends_with_any(
+            words_before(text, start, 3), self.rules["crossing_before"]
         ):
             return plan.crossings[0]
         if plan.ports and self._near_port_word(text, start, end):
@@ -603,9 +477,9 @@ class Geocoder(_ListRules):
     def _near_port_word(self, text: str, start: int, end: int) -> bool:
         w = self.rules["port_window"]
         lo, hi = max(0, start - w), min(len(text), end + w)
-        left = _SENTENCE_END.split(text[lo:start])[-1]
-        right = _SENTENCE_END.split(text[end:hi])[0]
-        words = set(_WORDS.findall((left + " " + right).casefold()))
+        left = SENTENCE_END.split(text[lo:start])[-1]
+        right = SENTENCE_END.split(text[end:hi])[0]
+        words = set(WORDS.findall((left + " " + right).casefold()))
         return not words.isdisjoint(self.rules["port_words"])
 
     def _link(self, rec: dict[str, Any]) -> tuple[str | None, float | None]:
@@ -638,11 +512,11 @@ class Geocoder(_ListRules):
                 continue
             if not self._route_links(m):
                 continue
-            before = _words_before(text, m.start, 3)
+            before = words_before(text, m.start, 3)
             prev = mentions[i - 1] if i else None
             ends: list[Mention] = []
             if prev and not prev.tracked and _LINKING.fullmatch(text, prev.end, m.start):
-                lead = _words_before(text, prev.start, 3)
+                lead = words_before(text, prev.start, 3)
                 if (
                     len(lead) >= 2
                     and lead[-1] in ("from", "between")
@@ -695,10 +569,10 @@ class Geocoder(_ListRules):
             if not named.isdisjoint(rule["unless"]) or rule["place"] not in self._index_of:
                 continue
             for key in rule["keys"]:
-                span = _find_words(folded, key)
+                span = find_words(folded, key)
                 if span is None or any(s < span[1] and span[0] < e for s, e in taken):
                     continue
-                if rule["context"] and rule["context"].isdisjoint(_sentence_words(text, *span)):
+                if rule["context"] and rule["context"].isdisjoint(sentence_words(text, *span)):
                     continue
                 named.add(rule["place"])
                 out.append(self._phrase_mention(text, span, rule["place"]))
@@ -716,10 +590,10 @@ class Geocoder(_ListRules):
             links = self._route_links(m)
             if len(links) != 1 or next(iter(links)) in named:
                 continue
-            before = _words_before(text, m.start, 1)
+            before = words_before(text, m.start, 1)
             if not before or before[-1] not in self.rules["route_from_before"]:
                 continue
-            lo, hi = _sentence_bounds(text, m.start, m.end)
+            lo, hi = sentence_bounds(text, m.start, m.end)
             for word in _ROUTE_WORD.finditer(text, lo, hi):
                 if any(k.start < word.end() and word.start() < k.end for k in mentions):
                     continue  # part of a named place ("Lachin route")
@@ -836,46 +710,6 @@ def _longest_first(hit: tuple) -> tuple[int, int]:
 
 def _start_of(hit: tuple) -> int:
     return hit[0]
-
-
-def _find_words(folded: Folded, key: str) -> tuple[int, int] | None:
-    """Original span of the first whole-word occurrence of a phrase, given as its word view
-    ``key``, in the text."""
-    pos = folded.view.find(key)
-    if pos < 0:
-        return None
-    start, end = pos, pos + len(key) - 2  # view index + 1 - 1: folded index of the phrase
-    return folded.span(start, end) if folded.offsets or folded.runs else (start, end)
-
-
-def _sentence_bounds(text: str, start: int, end: int, reach: int = 300) -> tuple[int, int]:
-    """The sentence around [start, end): from after the last . ! ? before it to the next."""
-    lo = max(0, start - reach)
-    ends = list(_SENTENCE_END.finditer(text, lo, start))
-    lo = ends[-1].end() if ends else lo
-    nxt = _SENTENCE_END.search(text, end, min(len(text), end + reach))
-    return lo, nxt.start() + 1 if nxt else min(len(text), end + reach)
-
-
-def _sentence_words(text: str, start: int, end: int) -> set[str]:
-    lo, hi = _sentence_bounds(text, start, end)
-    return set(_WORDS.findall(text[lo:hi].casefold()))
-
-
-def _words_before(text: str, start: int, n: int) -> list[str]:
-    return _WORDS.findall(text[max(0, start - 60) : start].casefold())[-n:]
-
-
-def _words_after(text: str, end: int, n: int) -> list[str]:
-    tail = text[end : end + 40].casefold()
-    m = _POSSESSIVE.match(tail)
-    words = _WORDS.findall(tail)
-    return ([m.group(1)] if m else []) + words[:n]
-
-
-def _ends_with_any(words: list[str], phrases: frozenset[str]) -> bool:
-    joined = " ".join(words)
-    return any(joined == p or joined.endswith(" " + p) for p in phrases)
 
 
 def _is_dateline(text: str, start: int, end: int) -> bool:
