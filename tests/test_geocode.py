@@ -404,3 +404,10 @@ def test_facility_does_not_take_its_town_name(geo: Geocoder) -> None:
 ])
 def test_apposition_makes_a_person(geo: Geocoder, text: str, role: str) -> None:
     assert geo.find_mentions(text)[0].role == role
+
+
+def test_russian_adjectives_that_name_towns_are_words(geo: Geocoder) -> None:
+    # "Северный" is a town in GeoNames; "по Северной Осетии" is about North Ossetia.
+    text = "КПП закрыт, сообщили в пограничном управлении по Северной Осетии."
+    mentions = geo.find_mentions(text)
+    assert [m.text for m in mentions] == []
