@@ -405,6 +405,35 @@ def test_cue_scanner_finds_what_the_plain_regex_finds():
             assert [(m.start(), m.end()) for m in fast] == plain
 
 
+def test_cue_scanner_tries_only_the_cues_whose_heads_start_there():
+    """Per-cue matching picks the cue the whole alternation picks, at the same places."""
+    from tracker.extract.cue_scan import CueScanner
+    from tracker.extract.cues import load_lexicon
+
+    text = (
+        "Officials said the crossing was reopened for aid only, then closed again; traffic "
+        "resumed at noon but the road remains blocked and partially closed. Перекрыт мост, "
+        "движение возобновлено. Protesters blockaded it behind closed doors, no restrictions."
+    )
+    for lang in ("en", "ru"):
+        lex = load_lexicon(lang)
+        whole = CueScanner(lex.cue_re)
+        split = CueScanner(lex.cue_re, lex.cue_parts)
+        assert split.parts and whole.automaton is not None
+        for start in range(0, len(text), 7):
+            end = min(len(text), start + 90)
+            want = [
+                (m.start(), m.end(), m.lastgroup)
+                for m in whole.scan(text, text.lower(), start, end)
+            ]
+            got = [
+                (m.start(), m.end(), m.lastgroup)
+                for m in split.scan(text, text.lower(), start, end)
+            ]
+            assert got == want
+        assert any(lex.cue_at(m).status for m in split.scan(text, text.lower(), 0, len(text)))
+
+
 # ---------------------------------------------------------------- shipping, weather, categories
 GENERAL = [
     # carriers avoiding or suspending a sea lane restrict it; attacks alone do not
@@ -585,6 +614,36 @@ GENERAL = [
         {("Torkham crossing", "restricted")},
     ),
     ("China reopened the Torkham crossing for trade on Monday.", {("Torkham crossing", "open")}),
+    # round 3: a ban on one category of traveller is partial
+    (
+        "Entry via the Torkham crossing is still banned for tourists, officials said.",
+        {("Torkham crossing", "restricted")},
+    ),
+    # a force holding one side of a crossing patrols it; one side open is not the
+    # crossing's status
+    (
+        "The Rafah crossing stayed shut, but soldiers controlling the Egyptian side "
+        "turned back a convoy.",
+        {("Rafah crossing", "closed"), ("Rafah crossing", "patrolled")},
+    ),
+    (
+        "Officials said the Rafah crossing was shut, but trucks were moving on the Egyptian side.",
+        {("Rafah crossing", "closed")},
+    ),
+    # shut lanes of one kind of vehicle: partial
+    (
+        "Customs said the Upper Lars checkpoint was working, although the cargo lanes "
+        "were shut for repairs.",
+        {("Upper Lars crossing", "open"), ("Upper Lars crossing", "restricted")},
+    ),
+    # a closed court case is no closure of a place named after it
+    ("A judge closed the case of a smuggler arrested near the Torkham crossing.", set()),
+    # a when-clause shares the past year of its sentence
+    (
+        "The Torkham crossing, closed in 2019 when rebels overran Jalalabad, now sees heavy trade.",
+        set(),
+    ),
+    ("Officials said lorries were crossing the Kerch bridge as usual.", {("Kerch Bridge", "open")}),
 ]
 
 

@@ -188,3 +188,94 @@ def test_heldout_fixture_follows_the_eval_schema():
             assert label["place"] in rec["places_mentioned"]
             assert label["claimant"] and isinstance(label["negated"], bool)
     assert len(ids) >= 60
+
+
+GOOD_GOLD = {
+    "id": "g1",
+    "text": "Protesters blocked the Lachin corridor.",
+    "labels": [{"place": "Lachin Corridor", "status": "blocked", "claimant": "reporter"}],
+    "places_mentioned": ["Lachin Corridor"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"labels": "bad"}, "gold 'labels' must be a list of objects, got str 'bad'"),
+        ({"labels": None}, "gold 'labels' must be a list of objects, got nothing"),
+        ({"labels": ["blocked"]}, "gold labels[0] must be an object"),
+        ({"labels": [{"status": "blocked"}]}, "gold labels[0] needs a 'place' name"),
+        ({"labels": [{"place": "X", "status": "shut"}]}, "has status 'shut'"),
+        ({"labels": [{"place": "X", "status": "open", "negated": "no"}]}, "'negated'"),
+        ({"places_mentioned": "Lachin"}, "'places_mentioned' must be a list of strings"),
+        ({"places_mentioned": [1]}, "got a list of int"),
+    ],
+)
+def test_bad_gold_line_is_reported_and_the_others_scored(change, message):
+    from tracker.evaluate import check_gold
+
+    bad = {**GOOD_GOLD, "id": "g2", **change}
+    data = "\n".join(json.dumps(r) for r in (GOOD_GOLD, bad, {**GOOD_GOLD, "id": "g3"}))
+    err = io.StringIO()
+    gold, outputs, failed = run_extract(
+        io.BytesIO(data.encode()),
+        AliasFinder(),
+        ClaimReader(PlaceTable()),
+        None,
+        err,
+        check=check_gold,
+    )
+    assert failed == 1
+    assert [r["id"] for r in gold] == ["g1", "g3"]
+    (line,) = err.getvalue().splitlines()
+    assert "line 2 (id g2)" in line and message in line
+    report = score(gold, {o["id"]: o for o in outputs})
+    assert report["labels"]["tp"] == 2 and report["labels"]["f1"] == 1.0
+
+
+def test_gold_may_name_a_place_by_its_id():
+    gold = [{**GOOD_GOLD, "labels": [{"place": "lachin-corridor", "status": "blocked"}]}]
+    predicted = {
+        "g1": {
+            "places": [{"id": "lachin-corridor", "name": "Lachin Corridor"}],
+            "labels": [
+                {"place": "lachin-corridor", "name": "Lachin Corridor", "status": "blocked"}
+            ],
+        }
+    }
+    assert score(gold, predicted)["labels"]["tp"] == 1
+    # a missed label named by id is reported under the gazetteer's name when one is given
+    report = score(gold, {"g1": {}}, {"lachin-corridor": "Lachin Corridor"})
+    assert report["labels"]["fn"] == 1
+    assert score(gold, {"g1": {"labels": predicted["g1"]["labels"]}}, {})["labels"]["tp"] == 1
+
+
+def test_cli_eval_rejects_bad_and_empty_gold(tmp_path, capsys):
+    pytest.importorskip("tracker.extract.geocode")
+    from tracker.cli import main
+
+    src = tmp_path / "gold.jsonl"
+    lines = [
+        {**GOOD_GOLD, "labels": [{"place": "lachin-corridor", "status": "blocked"}]},
+        {**GOOD_GOLD, "id": "g2", "labels": "bad"},
+        {**GOOD_GOLD, "id": "g3", "places_mentioned": "Lachin Corridor"},
+    ]
+    src.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    assert main(["eval", str(src), "--json"]) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["passages"] == 1 and report["labels"]["tp"] == 1
+    assert report["failed_lines"] == 2
+    assert "line 2 (id g2): gold 'labels'" in err and "line 3 (id g3)" in err
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert main(["eval", str(empty)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no gold passages to score" in err
+
+    only_bad = tmp_path / "bad.jsonl"
+    only_bad.write_text(json.dumps(lines[1]) + "\n")
+    assert main(["eval", str(only_bad), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "line 1 (id g2)" in err and "none valid" in err

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from tracker.errors import InputError
+
 STATUSES = ("open", "restricted", "blocked", "closed", "patrolled")
 NONE = "none"
 # Words too generic to decide that two claimant names are the same source.
@@ -51,8 +53,59 @@ def claimants_agree(gold: str, predicted: str) -> bool:
     return bool(gw & pw)
 
 
-def score(gold: Sequence[Mapping[str, Any]], predicted: Mapping[str, Mapping[str, Any]]) -> dict:
-    """Compare predictions (by passage id) with gold passages; returns the report dict."""
+def check_gold(record: Mapping[str, Any], where: str) -> None:
+    """Raise InputError (naming ``where``, e.g. "line 3 (id p7)") unless ``record`` has
+    the gold fields: ``labels`` a list of label objects, ``places_mentioned`` a list of
+    strings."""
+    labels = record.get("labels")
+    if not isinstance(labels, list):
+        raise InputError(f"{where}: gold 'labels' must be a list of objects, got {_kind(labels)}")
+    for i, lab in enumerate(labels):
+        if not isinstance(lab, Mapping):
+            raise InputError(f"{where}: gold labels[{i}] must be an object, got {_kind(lab)}")
+        place, status = lab.get("place"), lab.get("status")
+        if not isinstance(place, str) or not place.strip():
+            raise InputError(f"{where}: gold labels[{i}] needs a 'place' name")
+        if status not in STATUSES:
+            raise InputError(
+                f"{where}: gold labels[{i}] has status {status!r}, expected one of "
+                + ", ".join(STATUSES)
+            )
+        if not isinstance(lab.get("claimant", ""), str):
+            raise InputError(f"{where}: gold labels[{i}] 'claimant' must be a string")
+        if not isinstance(lab.get("negated", False), bool):
+            raise InputError(f"{where}: gold labels[{i}] 'negated' must be true or false")
+    places = record.get("places_mentioned")
+    if not isinstance(places, list) or not all(isinstance(p, str) for p in places):
+        raise InputError(
+            f"{where}: gold 'places_mentioned' must be a list of strings, got {_kind(places)}"
+        )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        inner = sorted({type(v).__name__ for v in value})
+        return f"a list of {'/'.join(inner)}" if inner else "a list"
+    return f"{type(value).__name__} {_preview(value)}"
+
+
+def _preview(value: Any, limit: int = 30) -> str:
+    """A short repr of a value for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def score(
+    gold: Sequence[Mapping[str, Any]],
+    predicted: Mapping[str, Mapping[str, Any]],
+    place_names: Mapping[str, str] | None = None,
+) -> dict:
+    """Compare predictions (by passage id) with gold passages; returns the report dict.
+    ``place_names`` maps a place id to its canonical name, so that gold naming a place by
+    its id matches too (the predicted labels also carry ids)."""
+    names = {canonical(k): v for k, v in (place_names or {}).items()}
     place_counts = Counter()
     label_counts = Counter()
     per_status = {s: Counter() for s in STATUSES}
@@ -64,11 +117,15 @@ def score(gold: Sequence[Mapping[str, Any]], predicted: Mapping[str, Mapping[str
     for rec in gold:
         pid = str(rec["id"])
         pred = predicted.get(pid, {})
-        gold_places = {canonical(p): p for p in rec.get("places_mentioned", [])}
+        # ids -> names: those the gazetteer gave, then those this prediction carries
+        ids = {**names, **_predicted_ids(pred)}
+        gold_places = {
+            canonical(n): n for n in (_by_name(p, ids) for p in rec.get("places_mentioned", []))
+        }
         pred_places = {canonical(p["name"]): p["name"] for p in pred.get("places", [])}
         _count(place_counts, gold_places, pred_places, pid, place_misses, place_false)
 
-        gold_labels = _pairs(rec.get("labels", []), "place")
+        gold_labels = _pairs(rec.get("labels", []), "place", ids)
         pred_labels = _pairs(pred.get("labels", []), "name")
         if not rec.get("labels"):
             distractors += 1
@@ -83,7 +140,11 @@ def score(gold: Sequence[Mapping[str, Any]], predicted: Mapping[str, Mapping[str
                 confusion[status][status] += 1
                 claimant["matched"] += 1
                 gl, pl = gold_labels[key], pred_labels[key]
-                if any(claimants_agree(a["claimant"], b["claimant"]) for a in gl for b in pl):
+                if any(
+                    claimants_agree(a.get("claimant", ""), b.get("claimant", ""))
+                    for a in gl
+                    for b in pl
+                ):
                     claimant["correct"] += 1
                 gneg = {bool(a.get("negated")) for a in gl}
                 pneg = {bool(b.get("negated")) for b in pl}
@@ -125,11 +186,29 @@ def score(gold: Sequence[Mapping[str, Any]], predicted: Mapping[str, Mapping[str
     }
 
 
-def _pairs(labels: Iterable[Mapping[str, Any]], name_key: str) -> dict[tuple[str, str], list]:
+def _pairs(
+    labels: Iterable[Mapping[str, Any]], name_key: str, ids: Mapping[str, str] | None = None
+) -> dict[tuple[str, str], list]:
     out: dict[tuple[str, str], list] = {}
     for lab in labels:
-        name = lab.get(name_key) or lab.get("place") or ""
-        out.setdefault((canonical(str(name)), str(lab.get("status"))), []).append(lab)
+        name = str(lab.get(name_key) or lab.get("place") or "")
+        if ids:
+            name = _by_name(name, ids)
+        out.setdefault((canonical(name), str(lab.get("status"))), []).append(lab)
+    return out
+
+
+def _by_name(place: str, ids: Mapping[str, str]) -> str:
+    """The canonical name of ``place`` when it is a known place id, else ``place``."""
+    return ids.get(canonical(place), place)
+
+
+def _predicted_ids(pred: Mapping[str, Any]) -> dict[str, str]:
+    out = {}
+    for row in (*pred.get("places", []), *pred.get("labels", [])):
+        pid, name = row.get("id") or row.get("place"), row.get("name")
+        if isinstance(pid, str) and isinstance(name, str):
+            out[canonical(pid)] = name
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 from tracker.errors import GeodataError, InputError, TrackerError
@@ -30,7 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="score extraction against a gold JSON-lines file",
         description="Run extraction on a gold file (fields 'labels' and 'places_mentioned') "
         "and print place and label precision / recall / F1, per status, a confusion "
-        "table, claimant and negation agreement, misses and false alarms.",
+        "table, claimant and negation agreement, misses and false alarms. Gold labels may "
+        "name a place by its canonical name or its id. A malformed gold line is reported "
+        "by line number and left out (exit code 1); a file without valid gold lines is an "
+        "error.",
     )
     e.add_argument("file", metavar="FILE.jsonl", help="gold file, or - for stdin")
     e.add_argument("--json", action="store_true", help="print one JSON object on one line")
@@ -51,14 +55,14 @@ def _add_engine_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_engine(args: argparse.Namespace) -> tuple[Any, Any]:
+def build_engine(args: argparse.Namespace, gazetteer: Any = None) -> tuple[Any, Any]:
     """The mention finder and claim reader chosen by the arguments."""
     try:
         from tracker.extract.geocode import Geocoder
-        from tracker.gazetteer import Gazetteer
     except ImportError as exc:
         raise GeodataError(f"the geocoder is not available: {exc}") from exc
-    gazetteer = Gazetteer.load(args.geodata) if args.geodata else Gazetteer.load()
+    if gazetteer is None:
+        gazetteer = load_gazetteer(args)
     if args.reader == "baseline":
         from tracker.extract.baseline import KeywordBaseline
 
@@ -68,6 +72,15 @@ def build_engine(args: argparse.Namespace) -> tuple[Any, Any]:
 
         reader = ClaimReader(gazetteer)
     return Geocoder(gazetteer), reader
+
+
+def load_gazetteer(args: argparse.Namespace) -> Any:
+    """The gazetteer of ``--geodata`` (or the packaged one)."""
+    try:
+        from tracker.gazetteer import Gazetteer
+    except ImportError as exc:
+        raise GeodataError(f"the gazetteer is not available: {exc}") from exc
+    return Gazetteer.load(args.geodata) if args.geodata else Gazetteer.load()
 
 
 def _open(path: str) -> IO[bytes]:
@@ -80,10 +93,17 @@ def _open(path: str) -> IO[bytes]:
 
 
 def run_extract(
-    stream: IO[bytes], finder: Any, reader: Any, out: IO[str], err: IO[str]
+    stream: IO[bytes],
+    finder: Any,
+    reader: Any,
+    out: IO[str] | None,
+    err: IO[str],
+    check: Callable[[dict, str], None] | None = None,
 ) -> tuple[list[dict], list[dict], int]:
     """Extract every line of ``stream``: writes output lines to ``out`` and one error line
-    per bad input to ``err``; returns (records, outputs, number of failed lines)."""
+    per bad input to ``err``; returns (records, outputs, number of failed lines).
+    ``check(record, where)`` may reject a parsed record (e.g. bad gold fields) by raising
+    InputError: it is then reported and left out like any bad line."""
     from tracker.extract.records import extract_record, parse_record, read_lines
 
     records, outputs, failed = [], [], 0
@@ -94,6 +114,8 @@ def run_extract(
             record = parse_record(raw, lineno)
             if record is None:
                 continue
+            if check is not None:
+                check(record.raw, f"line {lineno} (id {record.id})")
             records.append(record.raw)  # scored even if its extraction fails
             try:
                 result = extract_record(record, finder, reader)
@@ -101,8 +123,7 @@ def run_extract(
                 raise InputError(f"line {lineno} (id {record.id}): {exc}") from exc
             except Exception as exc:  # a bug on one record must not lose the others
                 raise InputError(
-                    f"line {lineno} (id {record.id}): internal error: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"line {lineno} (id {record.id}): internal error: {type(exc).__name__}: {exc}"
                 ) from exc
         except TrackerError as exc:
             failed += 1
@@ -128,16 +149,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """`tracker eval FILE.jsonl [--json]`."""
-    from tracker.evaluate import score
+    from tracker.evaluate import check_gold, score
 
-    finder, reader = build_engine(args)
+    gazetteer = load_gazetteer(args)
+    finder, reader = build_engine(args, gazetteer)
     stream = _open(args.file)
     try:
-        gold, outputs, failed = run_extract(stream, finder, reader, None, sys.stderr)
+        gold, outputs, failed = run_extract(
+            stream, finder, reader, None, sys.stderr, check=check_gold
+        )
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    report = score(gold, {str(o["id"]): o for o in outputs})
+    if not gold:
+        # An all-zero report would read as a score; nothing was scored.
+        detail = f"{failed} invalid line(s), none valid" if failed else "it has no records"
+        raise InputError(f"{args.file}: no gold passages to score ({detail})")
+    names = {p.id: p.name for p in gazetteer.tracked()}
+    report = score(gold, {str(o["id"]): o for o in outputs}, names)
     report["failed_lines"] = failed
     report["reader"] = args.reader
     if args.json:

@@ -52,6 +52,9 @@ class _Target:
     name: str
     kind: str
     weight: float
+    # Statuses this span can carry ("the Palestinian side": only control of one side is
+    # a status of the crossing); empty: any.
+    only: frozenset[Status] = frozenset()
 
 
 class ClaimReader:
@@ -180,7 +183,8 @@ class ClaimReader:
             for m in scan(text, lowered, targets[0].end, len(text)):
                 if overlaps(m.start(), m.end()):
                     continue
-                kinds = lex.anaphor_heads.get(m.group("head").lower(), frozenset())
+                head = m.group("head").lower()
+                kinds = lex.anaphor_heads.get(head, frozenset())
                 antecedent = next(
                     (t for t in reversed(targets) if t.end <= m.start() and t.kind in kinds),
                     None,
@@ -194,6 +198,7 @@ class ClaimReader:
                             antecedent.name,
                             antecedent.kind,
                             0.85,
+                            lex.anaphor_statuses.get(head, frozenset()),
                         )
                     )
         if lex.zero_subject is not None:
@@ -202,7 +207,8 @@ class ClaimReader:
                     text, lowered, lex.zero_subject, lex.clause_breaks, targets, sentences
                 )
             )
-        if lex.pronoun_re is not None:
+        probe = lex.pronoun_probe
+        if lex.pronoun_re is not None and (probe is None or probe.search(lowered, targets[0].end)):
             scan = scanner_for(lex.pronoun_re).scan
             for m in scan(text, lowered, targets[0].end, len(text)):
                 group = "a" if m.group("a") else "b"
@@ -242,7 +248,9 @@ class ClaimReader:
         cue = lex.cue_at(m)
         if cue.status is None:
             return []
-        bound = _bind(text, m.start(), m.end(), targets, lex)
+        # a span limited to some statuses is no subject for a cue of another status
+        usable = [t for t in targets if not t.only or cue.status in t.only]
+        bound = _bind(text, m.start(), m.end(), usable, lex)
         if not bound:
             return []
         reading = _read_context(
@@ -255,7 +263,7 @@ class ClaimReader:
         claimant = attributor.claimant(sentence[0], sentence[1], m.start())
         claims = []
         for target, gap in bound:
-            if target.kind in cue.except_kinds:
+            if target.kind in cue.except_kinds or (target.only and status not in target.only):
                 continue
             confidence = cue.weight * hedge * target.weight * max(0.5, 1.0 - 0.03 * gap)
             claims.append(

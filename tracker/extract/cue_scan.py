@@ -1,5 +1,6 @@
 """Fast cue finding: an Aho-Corasick pass over the literal heads of every cue pattern
-picks the few word starts where a cue can begin; the precise cue regex runs only there.
+picks the few word starts where a cue can begin; the precise cue regex runs only there,
+and when the lexicon gives one regex per cue, only the cues whose heads start there.
 
 The heads are derived from the cue regexes themselves, so the lexicon stays the single
 source of truth; a pattern whose start is not literal disables the prefilter (the scan
@@ -95,9 +96,7 @@ class CueScanner:
     first that matches is the one the alternation would have chosen, since no other part
     can match where none of its heads starts."""
 
-    def __init__(
-        self, regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()
-    ) -> None:
+    def __init__(self, regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()) -> None:
         self.regex = regex
         self.parts = parts
         self.automaton: ahocorasick.Automaton | None = None
@@ -124,8 +123,12 @@ class CueScanner:
         if self.automaton is None or len(lowered) != len(text):
             return [m for m in self.regex.finditer(text, start, stop) if m.start() < end]
         starts: dict[int, tuple[int, ...]] = {}  # start -> the parts to try, in order
-        for last, (head, owners) in self.automaton.iter(lowered, start, end):
+        # a cue that starts near ``end`` may have its head run past it
+        reach = min(stop, end + HEAD_LEN - 1)
+        for last, (head, owners) in self.automaton.iter(lowered, start, reach):
             s = last - len(head) + 1
+            if s >= end:
+                continue
             if s == 0 or not (lowered[s - 1].isalnum() or lowered[s - 1] == "_"):
                 prev = starts.get(s)
                 # several heads can start at one place ("clo", "clos"): try all their parts
@@ -163,12 +166,12 @@ def _owned_heads(parts: tuple[re.Pattern[str], ...]) -> dict[str, tuple[str, tup
     return {h: (h, tuple(ix)) for h, ix in owners.items()}
 
 
-_SCANNERS: dict[tuple[str, int], CueScanner] = {}
+_SCANNERS: dict[tuple[str, int, int], CueScanner] = {}
 
 
 def scanner_for(regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()) -> CueScanner:
     """The scanner of a compiled lexicon regex (and of its alternatives), built once."""
-    key = (regex.pattern, regex.flags)
+    key = (regex.pattern, regex.flags, len(parts))
     if key not in _SCANNERS:
         _SCANNERS[key] = CueScanner(regex, parts)
     return _SCANNERS[key]

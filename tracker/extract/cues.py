@@ -83,6 +83,11 @@ class Lexicon:
     # One regex per cue, same group name as in ``cue_re``: the scanner tries only the
     # cues whose literal heads start at a position (see cue_scan).
     cue_parts: tuple[re.Pattern[str], ...] = ()
+    # Any of ``pronouns`` as a word: the pronoun patterns capture one, so a text without
+    # any needs no pronoun scan.
+    pronoun_probe: re.Pattern[str] | None = None
+    # Anaphor head -> the only statuses it can carry (empty: any).
+    anaphor_statuses: dict[str, frozenset[Status]] = field(default_factory=dict)
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -226,6 +231,11 @@ def _compile(lang: str, data: dict) -> Lexicon:
         generic_claimants=_lowered(att, "generic_claimants"),
         generic_any=_lowered(att, "generic_any"),
         cue_parts=tuple(re.compile(rf"(?<!\w)(?:{p})", FLAGS) for p in parts),
+        pronoun_probe=_word_probe(ana.get("pronouns", ())),
+        anaphor_statuses={
+            h.lower(): frozenset(Status(v) for v in values)
+            for h, values in ana.get("head_statuses", {}).items()
+        },
     )
 
 
@@ -237,6 +247,13 @@ def _demonym_forms(demonyms: dict[str, str]) -> dict[str, str]:
         forms.setdefault(low, adjective)
         forms.setdefault(low.removeprefix("the "), adjective)
     return forms
+
+
+def _word_probe(words: list[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", FLAGS)
 
 
 def _optional(table: dict, key: str) -> re.Pattern[str] | None:
