@@ -170,6 +170,21 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert set(report) >= {"places", "labels", "per_status"}
 
 
+def test_records_without_a_language_are_read_in_the_language_of_their_script(tmp_path, capsys):
+    from tracker.cli import main
+
+    src = tmp_path / "in.jsonl"
+    lines = [{"id": "ru", "text": "КПП Верхний Ларс закрыт из-за лавины."},
+             {"id": "hy", "text": "Լաչինի միջանցքը փակ է"}]
+    src.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    assert main(["extract", str(src)]) == 0
+    out, err = capsys.readouterr()
+    rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert [(x["place"], x["status"]) for x in rows["ru"]["labels"]] == [
+        ("upper-lars-crossing", "closed")]
+    assert rows["hy"]["places"] and err == ""  # no Armenian cue table: read, not rejected
+
+
 HELDOUT = Path(__file__).parent / "fixtures" / "claims" / "heldout.jsonl"
 
 

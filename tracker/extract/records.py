@@ -10,6 +10,8 @@ from datetime import date
 from typing import IO, Any, Protocol
 
 from tracker.errors import InputError
+from tracker.extract.cues import available_languages, normalise_language
+from tracker.extract.language import guess_language
 from tracker.models import Claim, Mention
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024
@@ -80,9 +82,14 @@ def parse_record(raw: bytes, lineno: int) -> Record | None:
         raise InputError(f"line {lineno} (id {rid}): 'text' is larger than 10 MB")
     if _looks_binary(text):
         raise InputError(f"line {lineno} (id {rid}): 'text' looks like binary data")
-    language = obj.get("language") or "en"
-    if not isinstance(language, str):
+    language = obj.get("language")
+    if language is not None and not isinstance(language, str):
         raise InputError(f"line {lineno} (id {rid}): 'language' must be a string")
+    if not language:
+        # Undeclared: guess from the script; English cues where there is no table for it.
+        language = guess_language(text)
+        if normalise_language(language) not in available_languages():
+            language = "en"
     return Record(lineno, str(rid), text, language, _published(obj, lineno, rid), obj)
 
 
