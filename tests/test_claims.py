@@ -12,6 +12,7 @@ import pytest
 
 from tests.claims_support import AliasFinder, PlaceTable
 from tracker.errors import InputError
+from tracker.evaluate import claimants_agree
 from tracker.extract.claims import ClaimReader
 from tracker.models import Claim, Status
 
@@ -535,7 +536,31 @@ CLAIMANTS = [
     ("Islamabad dismissed Afghan claims that Torkham was blocked.", "Islamabad"),
     ("AP, citing the port authority, reported that the Odesa port was open.", "port authority"),
     ("A senior Iranian naval officer said the Strait of Hormuz was open.", "Iranian naval officer"),
+    # round 4: the place a speaker is at, a bracketed abbreviation, "who speaks for",
+    # "drawing on information from"
+    (
+        "Customs officials at the Torkham crossing said the border was shut.",
+        "Customs officials",
+    ),
+    (
+        "The Border Security Directorate (BSD) said the Torkham crossing was closed.",
+        "Border Security Directorate",
+    ),
+    (
+        "Sara Khan, who speaks for the Red Crescent, said the Rafah crossing was closed.",
+        "Red Crescent spokesperson Sara Khan",
+    ),
+    (
+        "The outlet, drawing on information from the port authority, reported that the Odesa "
+        "port was open.",
+        "port authority",
+    ),
 ]
+
+
+def test_claimants_agree_ignores_plurals():
+    assert claimants_agree("Houthis", "Houthi forces")
+    assert not claimants_agree("Houthis", "Yemeni government")
 
 
 @pytest.mark.parametrize("text, claimant", CLAIMANTS)
@@ -644,6 +669,46 @@ GENERAL = [
         set(),
     ),
     ("Officials said lorries were crossing the Kerch bridge as usual.", {("Kerch Bridge", "open")}),
+    # round 4: a background phrase ends at its comma; a noun "threat" is a cause, not
+    # modality; "reopening it" refers back
+    (
+        "After a five-day closure, the Torkham crossing reopened on Monday.",
+        {("Torkham crossing", "open")},
+    ),
+    (
+        "Police shut the Torkham crossing after a bomb threat, before reopening it at noon.",
+        {("Torkham crossing", "open")},
+    ),
+    # a state closing its border after an attack closes it; militants closing it block it
+    (
+        "Pakistan shut the Torkham crossing after militants attacked a police post.",
+        {("Torkham crossing", "closed")},
+    ),
+    ("Crowds of pilgrims streamed through the Torkham crossing.", {("Torkham crossing", "open")}),
+    ("Airstrikes put the Rafah crossing out of service.", {("Rafah crossing", "blocked")}),
+    (
+        "Egyptian officials now admit only the wounded through the Rafah crossing.",
+        {("Rafah crossing", "restricted")},
+    ),
+    (
+        "Troops cut the Georgian Military Road near the pass.",
+        {("Georgian Military Road", "blocked")},
+    ),
+    (
+        "Iran said it would keep the Strait of Hormuz closed to Western tankers.",
+        {("Strait of Hormuz", "restricted")},
+    ),
+    ("Soldiers remain along the Lachin road, officials said.", {("Lachin Corridor", "patrolled")}),
+    # a qualifier of the next conjunct qualifies only that conjunct
+    (
+        "Customs closed the Upper Lars crossing for the night, and the Kerch bridge was open "
+        "only to cars.",
+        {("Upper Lars crossing", "closed"), ("Kerch Bridge", "restricted")},
+    ),
+    (
+        "Police closed the pedestrian lanes at the Upper Lars crossing.",
+        {("Upper Lars crossing", "restricted")},
+    ),
 ]
 
 

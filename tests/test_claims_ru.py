@@ -50,6 +50,24 @@ def test_russian_attribution():
     assert claim.claimant == "Баку"
 
 
+@pytest.mark.parametrize(
+    "text, claimant",
+    [
+        # a claimant after "в" is given in the nominative, adjectives agreeing
+        ("Верхний Ларс закрыт, сообщили в пограничном управлении.", "пограничное управление"),
+        (
+            "Лачинский коридор заблокирован, заявили в Государственной пограничной службе.",
+            "Государственная пограничная служба",
+        ),
+        ("Верхний Ларс закрыт, сообщили в российском посольстве.", "российское посольство"),
+        ("Верхний Ларс закрыт, сообщили в оперативном штабе.", "оперативный штаб"),
+    ],
+)
+def test_russian_locative_claimants(text, claimant):
+    (claim,) = read(text)
+    assert claim.claimant == claimant
+
+
 # ---------------------------------------------------------------- real geocoder, inflected names
 
 
@@ -115,6 +133,11 @@ REAL = [
     (
         "Военно-Грузинская дорога останется закрытой до утра из-за лавинной опасности.",
         {("Georgian Military Road", "closed", False)},
+    ),
+    # an escort is a patrol
+    (
+        "Российские миротворцы сопровождают конвои по Лачинскому коридору.",
+        {("Lachin Corridor", "patrolled", False)},
     ),
     # attacks are not blockages; restrictions by category
     ("Хуситы атаковали судно в Красном море.", set()),

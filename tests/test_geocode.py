@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tracker.extract.geocode import Geocoder, place_mentions
+from tracker.extract.geocode import Geocoder, _resolve_overlaps, place_mentions
 from tracker.extract.text import fold
 from tracker.gazetteer import Gazetteer
 
@@ -401,6 +401,9 @@ def test_facility_does_not_take_its_town_name(geo: Geocoder) -> None:
     ("Goris, a veteran midfielder, signed for the club.", "person"),
     ("In Goris, the 24-year-old singer gave a concert.", "place"),
     ("Goris, the regional centre, was calm.", "place"),
+    ("Lachin, 24, scored twice in the second half.", "person"),
+    ("In Lachin, 24, families received new keys.", "place"),
+    ("Goris, 1 km further on, was quiet.", "place"),
 ])
 def test_apposition_makes_a_person(geo: Geocoder, text: str, role: str) -> None:
     assert geo.find_mentions(text)[0].role == role
@@ -411,3 +414,33 @@ def test_russian_adjectives_that_name_towns_are_words(geo: Geocoder) -> None:
     text = "КПП закрыт, сообщили в пограничном управлении по Северной Осетии."
     mentions = geo.find_mentions(text)
     assert [m.text for m in mentions] == []
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    ("Qarabag FK won at home on Sunday.", "Nagorno-Karabakh", "club"),
+    ("The Qarabag coach praised the defence.", "Nagorno-Karabakh", "club"),
+    ("Dynamo Kyiv travel to Lisbon next week.", "Kyiv", "club"),
+    ("A Shakhtar Donetsk striker was injured.", "Donetsk", "club"),
+    ("Kyiv's striker limped off.", "Kyiv", "club"),
+    ("Shelling hit Donetsk overnight, officials said.", "Donetsk", "place"),
+    ("The match was played far from Donetsk.", "Donetsk", "place"),
+])
+def test_sports_clubs_named_after_places(geo: Geocoder, text: str, name: str, role: str) -> None:
+    found = [m for m in geo.find_mentions(text) if m.name == name]
+    assert [m.role for m in found] == [role]
+
+
+@pytest.mark.parametrize("text", [
+    "Convoys crossed at Goris and Kapan, then reached Stepanakert.",
+    "The Erez and Zikim crossings stayed shut while the Lachin corridor reopened.",
+    "Traffic on the Goris–Kapan road and at the Medyka–Shehyni crossing was heavy.",
+    "Port of Chornomorsk and Pivdennyi resumed loading; Izmail, Reni were calm.",
+    "Лачинский коридор открыт, сообщили в Баку. Laçın dəhlizində vəziyyət sakitdir.",
+    "  Double  spaces  around Yerevan  and Gyumri,  then -- dashes.",
+])
+def test_nested_names_resolve_like_the_full_rule(geo: Geocoder, text: str) -> None:
+    # The quick overlap resolution in _hits must keep exactly what _resolve_overlaps keeps.
+    folded = fold(text)
+    hits, kept, _, _ = geo._hits(folded)
+    if kept is not None:
+        assert kept == _resolve_overlaps(hits, geo._compound_ok)

@@ -48,8 +48,9 @@ def claimants_agree(gold: str, predicted: str) -> bool:
     g, p = canonical(gold), canonical(predicted)
     if g == p or (g and p and (g in p or p in g)):
         return True
-    gw = {w for w in re.findall(r"\w+", g) if w not in _GENERIC and len(w) > 2}
-    pw = {w for w in re.findall(r"\w+", p) if w not in _GENERIC and len(w) > 2}
+    # A plural is the same word ("Houthis" / "Houthi forces").
+    gw = {w.removesuffix("s") for w in re.findall(r"\w+", g) if w not in _GENERIC and len(w) > 2}
+    pw = {w.removesuffix("s") for w in re.findall(r"\w+", p) if w not in _GENERIC and len(w) > 2}
     return bool(gw & pw)
 
 

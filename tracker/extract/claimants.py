@@ -16,17 +16,42 @@ _POSSESSIVE_SEPS = ("'s ", "’s ", "' ", "’ ")
 _TOKEN = re.compile(r"[\w'’.&-]+|[^\w\s]")
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,\s*$", re.IGNORECASE)
 _FORWARD_END = re.compile(r"[,;:.!?()\"“”]|\s(?:that|who|which|as|and said)\s", re.UNICODE)
+# "the Public Security Directorate (PSD) said": the abbreviation in brackets is no word
+# of the speaker's phrase.
+_TRAILING_BRACKETS = re.compile(r"\s*\([^()]{1,40}\)\s*$")
+# "X, who speaks for the ICRC's office, said": the relative clause names X's organisation.
+_SPEAKS_FOR = re.compile(
+    r",\s+who\s+(?:speaks|spoke|speak)\s+(?:for|on behalf of)\s+([^,]+),", re.IGNORECASE
+)
 
 
 def speaker_before(text: str, start: int, end: int, lex: Lexicon) -> str:
     """The noun phrase that ends right before ``end`` (a reporting verb's subject), or ""."""
-    tokens = _TOKEN.findall(text[start:end])
+    segment = text[start:end]
+    if segment.rstrip().endswith(")"):
+        segment = _TRAILING_BRACKETS.sub("", segment)
+    tokens = _TOKEN.findall(segment)
     while tokens and tokens[-1].lower() in lex.verb_adverbs:
         tokens.pop()
     picked: list[str] = []
-    for tok in reversed(tokens):
+    skip_to = -1
+    for i in range(len(tokens) - 1, -1, -1):
+        if i > skip_to >= 0:
+            continue
+        tok = tokens[i]
         low = tok.lower()
         if low in lex.determiners:
+            # "Pakistani officials at the Taftan crossing said": the speaker stands
+            # before the place it is at.
+            if (
+                picked
+                and i >= 2
+                and tokens[i - 1].lower() in lex.speaker_locatives
+                and (tokens[i - 2].lower().rstrip("s") in lex.claimant_nouns)
+            ):
+                picked = []
+                skip_to = i - 2
+                continue
             break
         if (
             tok[:1].isupper()
@@ -68,13 +93,40 @@ def normalise_claimant(raw: str, lex: Lexicon, outlet: str = "") -> str:
     return name
 
 
+def nominative(words: list[str], lex: Lexicon) -> list[str]:
+    """Words of a claimant after an oblique preposition, back in the nominative:
+    "пограничном управлении" -> "пограничное управление" (first known noun and the
+    adjectives before it; later words are its complements and keep their case)."""
+    for at, word in enumerate(words):
+        noun = lex.nominative_nouns.get(word.lower())
+        if noun is None:
+            continue
+        last = noun[-1:].lower()
+        gender = "neuter" if last in "ое" else "feminine" if last in "ая" else "masculine"
+        endings = lex.adjective_endings.get(gender, ())
+        out = list(words)
+        out[at] = noun if word[:1].islower() else noun[:1].upper() + noun[1:]
+        for j in range(at - 1, -1, -1):
+            low = out[j].lower()
+            ending = next(((a, b) for a, b in endings if low.endswith(a)), None)
+            if ending is None:
+                break
+            out[j] = out[j][: len(out[j]) - len(ending[0])] + ending[1]
+        return out
+    return words
+
+
 def _normalise(raw: str, lex: Lexicon, outlet: str) -> str:
     name = raw.strip().strip("\"'“”‘’«»").strip(" ,.;:")
     if not name:
         return ""
     words = name.split()
+    oblique = False
     while words and (words[0].lower() in lex.determiners or words[0].lower() in lex.title_words):
+        oblique = oblique or words[0].lower() in lex.oblique_preps
         words.pop(0)
+    if oblique:
+        words = nominative(words, lex)
     name = " ".join(words)
     if lex.time_phrase is not None:
         name = lex.time_phrase.sub("", name).strip()
@@ -204,6 +256,9 @@ class Attributor:
             rel = _RELATIVE.search(self.text, floor, verb.start())
             if rel:
                 raw = speaker_before(self.text, floor, rel.start(), self.lex)
+                org = _SPEAKS_FOR.match(self.text, rel.start(), verb.start())
+                if raw and org:
+                    return self._named(raw, f"spokesperson for {org.group(1)}")
         if not raw:
             prefix = self.text[floor : verb.start()].rstrip().lower()
             pronoun = prefix.rsplit(None, 1)[-1] if prefix.split() else ""

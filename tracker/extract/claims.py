@@ -455,6 +455,8 @@ def _read_context(
         return None
     if (bg := w.get("background")) and bg.search(before_clause):
         return None
+    if (bl := w.get("background_local")) and bl.search(before_clause, before_clause.rfind(",") + 1):
+        return None
     if _background_year(text, clause, m, clause_cues, w, published):
         return None
 
@@ -474,7 +476,7 @@ def _read_context(
             if is_noun
             else (
                 near("modal_verb", "modal_window", 5)
-                or near("modal_noun", "modal_noun_verb_window", 2)
+                or _modal_subject(before_clause, w, win.get("modal_noun_verb_window", 2))
             )
         )
         inner = " ".join(_words(m.group())[:-1])  # "peacekeepers shall control"
@@ -509,10 +511,11 @@ def _read_context(
         if qual is not None:
             # A qualifier of a superseded state ("after being open only for aid") is not
             # a qualifier of this cue.
-            bg_at = bg.search(clause_text) if (bg := w.get("background")) else None
-            q_end = (
-                c_start + bg_at.start() if bg_at and bg_at.start() > m.end() - c_start else c_end
-            )
+            q_end = c_end
+            for key in ("background", "background_local"):
+                bg_at = bg.search(clause_text) if (bg := w.get(key)) else None
+                if bg_at and bg_at.start() > m.end() - c_start:
+                    q_end = min(q_end, c_start + bg_at.start())
             # "denied it was closed, saying one lane was shut": the assertion after the
             # break qualifies nothing before it, and the reverse.
             q_start = d_start
@@ -521,11 +524,26 @@ def _read_context(
             quals = list(qual.finditer(text, q_start, q_end))
             if status is Status.OPEN and (qo := w.get("qualifier_open")):
                 quals += qo.finditer(text, q_start, q_end)
+            if quals:
+                # "X was closed ..., and Y was open only to cars": a qualifier of the next
+                # conjunct qualifies only that conjunct.
+                j_start, j_end = _conjunct(text, clause, m.start(), w.get("conjunct_breaks"))
+                quals = [q for q in quals if j_start <= q.start() < j_end]
             for q in quals:
                 if not any(s <= q.start() < e for s, e in mention_spans):
                     status = Status.RESTRICTED
                     break
     return status, negated, hedge, status is cue.status
+
+
+def _modal_subject(before: str, w: dict[str, re.Pattern[str]], n: int) -> bool:
+    """True when a modal noun stands in the last ``n`` words before a verb cue
+    ("a planned corridor failed"); a comma ends that subject ("a bomb threat, before")."""
+    pat = w.get("modal_noun")
+    if pat is None or n <= 0:
+        return False
+    tail = before[-20 * n :]  # n words fit in it; no need to split the whole clause
+    return bool(pat.search(" ".join(_words(tail[tail.rfind(",") + 1 :])[-n:])))
 
 
 def _closed_by_party(

@@ -88,6 +88,14 @@ class Lexicon:
     pronoun_probe: re.Pattern[str] | None = None
     # Anaphor head -> the only statuses it can carry (empty: any).
     anaphor_statuses: dict[str, frozenset[Status]] = field(default_factory=dict)
+    # Prepositions that put a claimant in an oblique case ("в пограничном управлении"),
+    # the nominative of the organisation nouns after them, and per gender the adjective
+    # endings to restore (see claimants.nominative).
+    oblique_preps: frozenset[str] = frozenset()
+    nominative_nouns: dict[str, str] = field(default_factory=dict)
+    adjective_endings: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Locative prepositions that may follow a speaker ("officials at the crossing said").
+    speaker_locatives: frozenset[str] = frozenset()
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -236,6 +244,15 @@ def _compile(lang: str, data: dict) -> Lexicon:
             h.lower(): frozenset(Status(v) for v in values)
             for h, values in ana.get("head_statuses", {}).items()
         },
+        oblique_preps=_lowered(att.get("nominative", {}), "prepositions"),
+        nominative_nouns={
+            k.lower(): v for k, v in att.get("nominative", {}).get("nouns", {}).items()
+        },
+        adjective_endings={
+            gender: tuple((a, b) for a, b in pairs)
+            for gender, pairs in att.get("nominative", {}).get("adjectives", {}).items()
+        },
+        speaker_locatives=_lowered(att, "speaker_locatives"),
     )
 
 

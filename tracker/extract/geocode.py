@@ -38,7 +38,7 @@ from tracker.models import Mention
 
 RULES_FILE = Path(__file__).with_name("geocode_rules.toml")
 # Roles of a mention; only "place" mentions count as places named in a text.
-ROLES = ("place", "country", "government", "capital", "dateline", "person")
+ROLES = ("place", "country", "government", "capital", "dateline", "person", "club")
 PLACE_ROLES = frozenset({"place"})
 # How far a context place may lie from a tracked place of each kind to be linked to it.
 LINK_MAX_KM = {
@@ -138,7 +138,6 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         rules[key] = frozenset(w.casefold() for w in rules[key])
     rules["coordinated_heads"] = _coordinated_heads(rules["coordinated"])
     # The pass reports these words (see automatons_for): only then do the rules look.
-    rules["markers"] = tuple(sorted({h.split()[-1] for h in rules["coordinated"]}))
     groups = rules["border_groups"]
     groups["keys"] = [word_view(fold_alias(p)) for p in groups["phrases"]]
     groups["sentence_words"] = frozenset(groups["sentence_words"])
@@ -150,6 +149,15 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         re.IGNORECASE,
     )
     person["unless_before"] = frozenset(person["unless_before"])
+    person["age"] = re.compile(person["age_pattern"])
+    club = rules["sports_club"]
+    club["before"] = frozenset(club["before"])
+    club["after"] = frozenset(club["after"])
+    # Sport words are reported by the same pass too: the club rule runs only after one.
+    club["markers"] = frozenset(club["before"] | club["after"])
+    rules["markers"] = tuple(
+        sorted({h.split()[-1] for h in rules["coordinated"]} | club["markers"])
+    )
     for rule in rules.get("anchored", []):  # one phrase / anchor, or lists of them
         rule["phrases"] = _as_list(rule.get("phrases", rule.get("phrase")))
         rule["keys"] = [word_view(fold_alias(p)) for p in rule["phrases"]]  # folded once
@@ -185,6 +193,7 @@ class _Plan(NamedTuple):
     """What a record's mentions need, worked out once per record (most need nothing)."""
 
     plain: bool  # no flags, no country sense, no crossing or port to stand for: no rules
+    quick: bool  # plain, and a Mention can be made by filling its __dict__ (see _new_mention)
     generated: bool  # from the bulk sources: must be capitalised
     route_links: dict[str, float]  # roads / corridors it lies on, for "the road from A to B"
     anchor: bool  # an anchored rule's anchor ("humanitarian corridor" near Mariupol)
@@ -217,49 +226,41 @@ class Geocoder(ListRules):
         if not text:
             return []
         folded = fold(text)
-        hits, disjoint, listed = self._hits(folded)
+        hits, kept, disjoint, (listed, sport) = self._hits(folded)
         view = folded.view
         if not hits:  # route and anchored mentions need a named place too
             return self._coordinated(text, []) if listed else []
-        if not disjoint:
-            hits = _resolve_overlaps(hits, self._compound_ok)
+        if kept is None:  # overlaps the quick resolution leaves to the full rule
+            kept = _resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
         mentions = []
         several = False
+        comma = False  # a name right before a comma: an apposition may make it a person
+        country = False  # a country named: a border group may follow
         plans = self._plans
-        for start, end, index, lang, _, _ in hits:
+        for start, end, index, lang, _, _ in kept:
             if span:
                 start, end = span(start, end)
             matched = text[start:end]
             plan = plans.get(index) or self._plan(index)
-            if matched.isascii() and matched.isalpha() and len(matched) > 3:
-                # The common case, one ASCII word: no letters to count, and for a plain
-                # place not in capitals (no dateline) the mention is made right here.
-                if plan.generated and not matched[0].isupper():
-                    continue
-                if plan.plain and _FAST_MENTION and not matched.isupper():
-                    fields = plan.fields.copy()
-                    fields["text"] = matched
-                    fields["start"] = start
-                    fields["end"] = end
-                    fields["language"] = lang
-                    mention = _new_object(Mention)
-                    _set_attribute(mention, "__dict__", fields)
-                    mentions.append(mention)
-                    several = several or plan.several
-                    continue
-            elif not _case_ok(plan, matched):
-                continue
-            elif plan.noun_only and _ADJECTIVE_END.search(matched):
-                continue  # "Украинские" (Ukrainian) is not the town Украинск
-            if plan.plain:  # only a dateline can change what a plain name stands for
-                dateline = matched.isupper() and _is_dateline(text, start, end)
-                role = "dateline" if dateline else "place"
-                mentions.append(_new_mention(start, end, matched, plan, lang, role))
+            simple = matched.isascii() and matched.isalpha() and len(matched) > 3
+            if simple and plan.quick and matched[0].isupper() and not matched.isupper():
+                # By far the most frequent hit: a capitalised plain name, made right here.
+                fields = plan.fields.copy()
+                fields["text"] = matched
+                fields["start"] = start
+                fields["end"] = end
+                fields["language"] = lang
+                mention = _new_object(Mention)
+                _set_attribute(mention, "__dict__", fields)
             else:
-                mentions.append(self._mention(text, start, end, matched, index, lang))
-            if plan.several:
-                several = True
+                mention = self._one_mention(text, start, end, matched, index, lang, plan, simple)
+                if mention is None:
+                    continue
+                country = country or mention.kind == "country"
+            mentions.append(mention)
+            several = several or plan.several
+            comma = comma or text.startswith(",", end)
         # The rules on several mentions run only when a mention can start one.
         if several:
             mentions = self._route_mentions(text, mentions)
@@ -269,20 +270,60 @@ class Geocoder(ListRules):
             mentions.sort(key=lambda m: (m.start, -m.end))
         if listed:
             mentions = self._coordinated(text, mentions)
-        if " border" in view:
+        # The last two rules change nothing without a country named or a name right before
+        # a comma, which is cheaper to know than scanning the text (the rules above may add
+        # any mention: then they run).
+        if several or listed:
+            country = comma = True
+        if country and " border" in view:
             mentions = self._border_group(folded, text, mentions)
-        if ", " in text:
+        if comma and ", " in text:
             mentions = self._appositions(text, mentions)
+        if sport:
+            mentions = self._sports_clubs(text, mentions)
         return mentions
 
-    def _hits(self, folded: Folded) -> tuple[list[tuple], bool, bool]:
-        """Whole-word matches in folded text ``ft``: the automaton's keys are padded with
-        spaces (``Folded.view``), so the boundary check runs in C; only suffixing languages
-        check a tail here.
-        Hits are plain tuples in the field order of ``_Hit`` (cheaper to make); also says
-        whether they are disjoint (then they are in order of start), and whether a marker
-        word (a plural kind word: "crossings") was seen."""
+    def _one_mention(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        matched: str,
+        index: int,
+        lang: str,
+        plan: _Plan,
+        simple: bool,
+    ) -> Mention | None:
+        """The mention of one hit, or None when its case or ending says it is another word.
+        ``simple``: ``matched`` is one ASCII word of four letters or more."""
+        if simple:
+            # No letters to count: only a generated name must be capitalised.
+            if plan.generated and not matched[0].isupper():
+                return None
+        elif not _case_ok(plan, matched):
+            return None
+        elif plan.noun_only and not matched.isascii() and _ADJECTIVE_END.search(matched):
+            return None  # "Украинские" (Ukrainian) is not the town Украинск
+        if plan.plain:  # only a dateline can change what a plain name stands for
+            dateline = matched.isupper() and _is_dateline(text, start, end)
+            role = "dateline" if dateline else "place"
+            return _new_mention(start, end, matched, plan, lang, role)
+        return self._mention(text, start, end, matched, index, lang)
+
+    def _hits(
+        self, folded: Folded
+    ) -> tuple[list[tuple], list[tuple] | None, bool, tuple[bool, bool]]:
+        """Whole-word matches in folded text: the automaton's keys are padded with spaces
+        (``Folded.view``), so the boundary check runs in C; only suffixing languages check
+        a tail here. Hits are plain tuples in the field order of ``_Hit`` (cheaper to make).
+        Returns every hit; the hits that survive their overlaps when nesting settles them
+        (see ``_settle``), else None; whether no hits overlap; whether a marker word was seen:
+        (a plural kind word, "crossings"; a sport word, "striker")."""
         out = []
+        club_words = self.rules["sports_club"]["markers"]
+        sport = False
+        kept: list[tuple] | None = out  # the same list while no hits overlap
+        covering: set[int] = set()  # starts of kept hits that dropped hits inside them
         marked = False
         last = 0
         disjoint = True
@@ -293,30 +334,30 @@ class Geocoder(ListRules):
             # word_view adds one leading space: view index i is folded index i - 1.
             start = end - klen + 1
             if edges is None:  # most names: the key is the whole name, closed at both ends
-                if start < last:
-                    disjoint = False
-                last = end - 1
-                out.append((start, last, index, lang, canonical, dashed))
+                stop = end - 1
+            elif index < 0:  # a marker, not a name: a plural kind word or a sport word
+                if edges in club_words:
+                    sport = True
+                else:
+                    marked = True
                 continue
-            if index < 0:  # a marker, not a name
-                marked = True
-                continue
-            open_end, lead, trail = edges
-            stop = end if open_end else end - 1
-            if open_end and stop < len(ft) and ft[stop].isalnum():
-                tail = _WORD_TAIL.match(ft, stop)
-                if tail is None or tail.group() not in _SUFFIXES:
+            else:
+                span = _edge_span(ft, start, end, edges)
+                if span is None:
                     continue
-                stop = tail.end()  # "Laçın dəhlizində": the case ending belongs to the name
-            if trail and ft.startswith(trail, stop):
-                stop += len(trail)
-            if lead and start >= len(lead) and ft.startswith(lead, start - len(lead)):
-                start -= len(lead)
+                start, stop = span
+            hit = (start, stop, index, lang, canonical, dashed)
+            out.append(hit)
             if start < last:
-                disjoint = False
+                if disjoint:  # the first overlap: from here on the kept hits are apart
+                    disjoint = False
+                    kept = out[:-1]
+                if kept is not None and not _settle(kept, covering, hit, self._compound_ok):
+                    kept = None
+            elif not disjoint and kept is not None:
+                kept.append(hit)
             last = stop  # a suffix widens a hit: later hits must still start after it
-            out.append((start, stop, index, lang, canonical, dashed))
-        return out, disjoint, marked
+        return out, kept, disjoint, (marked, sport)
 
     def _plan(self, index: int) -> _Plan:
         """The plan of record ``index``, worked out on its first mention."""
@@ -342,14 +383,15 @@ class Geocoder(ListRules):
         governs = "capital" in flags or rec["kind"] == "region"
         namesake = rec.get("namesake")
         namesake = self.records[self._index_of[namesake]] if namesake in self._index_of else None
+        plain = not (flags or rec["kind"] == "country" or crossings or ports or governs or namesake)
+        several = bool(route_links) or rec["id"] in self._anchors
         plan = self._plans[index] = _Plan(
-            plain=not (
-                flags or rec["kind"] == "country" or crossings or ports or governs or namesake
-            ),
+            plain=plain,
+            quick=plain and _FAST_MENTION,
             generated=rec["id"].startswith(_GENERATED),
             route_links=route_links,
             anchor=rec["id"] in self._anchors,
-            several=bool(route_links) or rec["id"] in self._anchors,
+            several=several,
             crossings=crossings,
             ports=ports,
             governs=governs,
@@ -683,6 +725,53 @@ def _new_mention(start: int, end: int, matched: str, plan: _Plan, lang: str, rol
     mention = _new_object(Mention)
     _set_attribute(mention, "__dict__", fields)
     return mention
+
+
+def _settle(kept: list[tuple], covering: set[int], hit: tuple, compound_ok: Any) -> bool:
+    """Resolve ``hit`` against the ``kept`` hits it overlaps, as ``_resolve_overlaps`` would,
+    when nesting alone decides: a hit inside a longer kept one is dropped, a hit over
+    shorter kept ones replaces them. False (``kept`` is then unusable) when the full rule is
+    needed: a partial overlap, equal spans, or a dashed name over a name it may keep
+    (``compound_ok``) or over hits that dropped others (the dashed name may keep those).
+    ``covering`` holds the starts of kept hits that dropped others."""
+    start, end = hit[0], hit[1]
+    outer = kept[-1]
+    if outer[0] <= start and end <= outer[1]:
+        if outer[1] - outer[0] == end - start:
+            return False
+        if outer[5] and compound_ok(outer, hit):
+            return False
+        covering.add(outer[0])  # "Port of X", then "X": X is dropped
+        return True
+    dashed = hit[5]
+    while kept and kept[-1][1] > start:
+        inner = kept[-1]
+        if inner[0] < start or inner[1] > end or inner[1] - inner[0] == end - start:
+            return False
+        if dashed and (inner[0] in covering or compound_ok(hit, inner)):
+            return False
+        kept.pop()
+    kept.append(hit)
+    covering.add(start)
+    return True
+
+
+def _edge_span(ft: str, start: int, stop: int, edges: tuple) -> tuple[int, int] | None:
+    """Folded span of a hit on an open-ended or punctuated key (see ``Geocoder._hits``), or
+    None when the word goes on with an ending that is no case ending."""
+    open_end, lead, trail = edges
+    if not open_end:
+        stop -= 1
+    elif stop < len(ft) and ft[stop].isalnum():
+        tail = _WORD_TAIL.match(ft, stop)
+        if tail is None or tail.group() not in _SUFFIXES:
+            return None
+        stop = tail.end()  # "Laçın dəhlizində": the case ending belongs to the name
+    if trail and ft.startswith(trail, stop):
+        stop += len(trail)
+    if lead and start >= len(lead) and ft.startswith(lead, start - len(lead)):
+        start -= len(lead)
+    return start, stop
 
 
 def _resolve_overlaps(hits: list[tuple], compound_ok: Any) -> list[tuple]:

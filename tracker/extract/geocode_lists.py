@@ -10,7 +10,12 @@ import dataclasses
 import re
 from typing import Any
 
-from tracker.extract.context_words import find_words, sentence_words, words_before
+from tracker.extract.context_words import (
+    find_words,
+    sentence_words,
+    words_after,
+    words_before,
+)
 from tracker.extract.text import (
     Folded,
     fold,
@@ -66,7 +71,7 @@ class ListRules:
     def _whole_alias(self, phrase: str) -> int | None:
         """Record index of the place whose alias is exactly ``phrase``, or None."""
         folded = fold(phrase)
-        hits, _, _ = self._hits(folded)
+        hits, _, _, _ = self._hits(folded)
         size = len(folded.text)
         return next((h[2] for h in hits if h[0] == 0 and h[1] == size), None)
 
@@ -111,14 +116,16 @@ class ListRules:
         return groups
 
     def _appositions(self, text: str, mentions: list[Mention]) -> list[Mention]:
-        """A name then ", the 24-year-old striker" is a person's, unless a preposition
-        governs it ("In Rafah, the 24-year-old activist said")."""
+        """A name then ", the 24-year-old striker" or ", 24," is a person's, unless a
+        preposition governs it ("In Rafah, the 24-year-old activist said")."""
         rules = self.rules["person_apposition"]
         ends = {m.end: i for i, m in enumerate(mentions) if m.role == "place" and not m.tracked}
         if not ends:
             return mentions
-        for match in rules["pattern"].finditer(text):
-            i = ends.get(match.start())
+        starts = [m.start() for m in rules["pattern"].finditer(text)]
+        starts += [m.start() for m in rules["age"].finditer(text)]
+        for start in starts:
+            i = ends.get(start)
             if i is None:
                 continue
             m = mentions[i]
@@ -127,6 +134,19 @@ class ListRules:
                 continue
             mentions[i] = dataclasses.replace(m, role="person")
         return mentions
+
+    def _sports_clubs(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """A name right after or before a sport word ("Dynamo Kyiv", "Qarabag FK", "the
+        Qarabag coach") names a club: role "club"."""
+        rules = self.rules["sports_club"]
+        out = []
+        for m in mentions:
+            before = words_before(text, m.start, 1)
+            after = [w for w in words_after(text, m.end, 2) if w not in ("'s", "’s")][:1]
+            if (before and before[0] in rules["before"]) or (after and after[0] in rules["after"]):
+                m = dataclasses.replace(m, role="club")
+            out.append(m)
+        return out
 
 
 _LIST_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?[A-Z][\w'’.-]*){0,2}"
