@@ -726,3 +726,17 @@ def test_blind_batches_are_well_formed():
     for r in rows:
         assert {lab["place"] for lab in r["labels"]} <= set(r["places_mentioned"]), r["id"]
         assert all(lab["status"] in {s.value for s in Status} for lab in r["labels"]), r["id"]
+
+
+def test_traffic_passing_beside_a_restriction_is_the_restriction():
+    # "open only to aid trucks: a convoy crossed" is one partly-open state, not open too.
+    from tracker.extract.geocode import Geocoder
+    from tracker.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer.load()
+    geocoder, reader = Geocoder(gazetteer), ClaimReader(gazetteer)
+    text = ("The Kerem Shalom crossing is open only to aid trucks, and 40 trucks carrying "
+            "flour crossed on Monday.")
+    claims = reader.read_claims(text, geocoder.find_mentions(text))
+    assert {(c.place_id, c.status.value) for c in claims} == {
+        ("kerem-shalom-crossing", "restricted")}

@@ -133,6 +133,7 @@ class ClaimReader:
                         if supersedes:
                             changes.append((claim, m.start()))
         claims = _drop_superseded(list(found.values()), cue_at, changes, lex)
+        claims = _drop_open_beside_restricted(claims, lex)
         return sorted(claims, key=lambda c: (c.start, c.place_id, c.status.value))
 
     # ------------------------------------------------------------------ targets
@@ -631,6 +632,17 @@ def _zero_subjects(
                 t = before[-1]
                 refs.append(_Target(m.start(), m.end(), t.place_id, t.name, t.kind, 0.7))
     return refs
+
+
+def _drop_open_beside_restricted(claims: list[Claim], lex: Lexicon) -> list[Claim]:
+    """One party saying a place is restricted and, in the same article, that traffic
+    passes ("open only to aid trucks: a convoy crossed") says it is partly open: the
+    restricted claim is the whole of it."""
+    restricted = {(c.place_id, party_of(c.claimant, lex)) for c in claims
+                  if c.status is Status.RESTRICTED and not c.negated}
+    return [c for c in claims
+            if not (c.status is Status.OPEN and not c.negated
+                    and (c.place_id, party_of(c.claimant, lex)) in restricted)]
 
 
 def _drop_superseded(
