@@ -39,6 +39,7 @@ ALIASES = {
         False,
         "lachin-corridor",
     ),
+    "Goris-Kapan road": ("goris-kapan-road", "Goris–Kapan road", "road", True, None),
     "Goris": ("goris", "Goris", "town", False, "lachin-corridor"),
 }
 

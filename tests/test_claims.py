@@ -709,6 +709,45 @@ GENERAL = [
         "Police closed the pedestrian lanes at the Upper Lars crossing.",
         {("Upper Lars crossing", "restricted")},
     ),
+    # round 5 (restricted / blocked): the cue's own modifiers add no distance to a region
+    (
+        "Gaza has been under a crippling blockade for weeks.",
+        {("Gaza Strip", "blocked")},
+    ),
+    # a locating phrase after the place ("on the ... border") starts no new subject
+    (
+        "Torkham on the Afghan-Pakistani border is open only to pedestrians.",
+        {("Torkham crossing", "restricted")},
+    ),
+    # permits, hyphenated names, escorted convoys, reduced schedules: partial access
+    (
+        "The Rafah crossing is open to drivers with transit permits, officials said.",
+        {("Rafah crossing", "restricted")},
+    ),
+    (
+        "Armenia closed the Goris-Kapan road to cars.",
+        {("Goris–Kapan road", "restricted")},
+    ),
+    ("Trucks use the Kerch bridge only in escorted convoys.", {("Kerch Bridge", "restricted")}),
+    (
+        "The Upper Lars crossing works on a reduced schedule.",
+        {("Upper Lars crossing", "restricted")},
+    ),
+    # turning back all traffic, mines, barriers parked across: obstruction
+    (
+        "Troops on the Georgian Military Road turned back all trucks.",
+        {("Georgian Military Road", "blocked")},
+    ),
+    (
+        "Retreating forces mined the access roads to the Hakari bridge.",
+        {("Hakari Bridge", "blocked")},
+    ),
+    ("Soldiers parked tankers across the Kerch bridge.", {("Kerch Bridge", "blocked")}),
+    # a consequence participle restates the main verb: no extra closure
+    (
+        "Farmers blocked the Rafah crossing, halting all traffic.",
+        {("Rafah crossing", "blocked")},
+    ),
 ]
 
 

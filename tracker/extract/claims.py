@@ -303,6 +303,13 @@ _PARTICIPLE = re.compile(r"\w+ed")  # one adjective-like word: "besieged", "clos
 _OWN_NP = re.compile(r"\b(?:the|a|an)\s+(?:[\w'’-]+\s+){0,2}$", re.IGNORECASE)
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"^['’]s?\b")
+# "the X crossing on the Azerbaijan-Russia border is open": a locating phrase right
+# after the place belongs to it and starts no new subject.
+_LOCATING_PP = re.compile(
+    r"^\s*(?:on|at|near|along|over|across|between)\s+the\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:border|frontier|river|coast|boundary|line)\b",
+    re.IGNORECASE,
+)
 _DISPREFERRED = 3  # extra words charged to the less likely side of a cue
 
 
@@ -329,14 +336,17 @@ def _bind(
             between = _ASIDE.sub(" ", text[t.end : cue_start])
             # "Gaza remains under a near-total siege": the article of the cue's own noun
             # phrase does not start another subject.
-            if (
-                _NEW_NP.search(between) and _NEW_NP.search(_OWN_NP.sub("", between))
-            ) or _POSSESSIVE.match(text[t.end : t.end + 3]):
+            if (_NEW_NP.search(between) and _NEW_NP.search(_own_np_removed(between))) or (
+                _POSSESSIVE.match(text[t.end : t.end + 3])
+            ):
                 continue  # another noun phrase is the subject of the cue
             if _is_destination(text, t.start, destination, lex):
                 continue
             gap = len(_words(between))
             score = gap + (0 if passive else _DISPREFERRED)
+            # "Gaza is under a tightening siege": the cue's own modifiers add no distance.
+            if t.kind in TIGHT_KINDS and gap > TIGHT_KINDS[t.kind]:
+                gap = min(gap, len(_words(_OWN_NP.sub("", between))) + 1)
         elif t.start >= cue_end:
             between = _ASIDE.sub(" ", text[cue_end : t.start])
             if _is_destination(text, t.start, destination, lex):
@@ -367,6 +377,14 @@ def _bind(
             seen.add(t.place_id)
             unique.append((t, g))
     return unique
+
+
+def _own_np_removed(between: str) -> str:
+    """The words between a place and a cue without the cue's own article and modifiers,
+    nor a locating phrase of the place ("on the ... border")."""
+    if "," not in between:
+        between = _LOCATING_PP.sub("", between)
+    return _OWN_NP.sub("", between)
 
 
 def _is_destination(

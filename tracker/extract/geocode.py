@@ -134,9 +134,21 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         "government_links",
         "namesake_before",
         "namesake_after",
+        "government_after_unless_before",
+        "port_unless_before",
+        "government_right_after",
     ):
         rules[key] = frozenset(w.casefold() for w in rules[key])
     rules["coordinated_heads"] = _coordinated_heads(rules["coordinated"])
+    kind_at = rules["kind_at"]
+    kind_at["pattern"] = re.compile(
+        r"\b(?:"
+        + "|".join(r"\s+".join(map(re.escape, h.split())) for h in kind_at["heads"])
+        + r")\s+(?:"
+        + "|".join(map(re.escape, kind_at["links"]))
+        + r")\s+",
+        re.IGNORECASE,
+    )
     # The pass reports these words (see automatons_for): only then do the rules look.
     groups = rules["border_groups"]
     groups["keys"] = [word_view(fold_alias(p)) for p in groups["phrases"]]
@@ -156,7 +168,11 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
     # Sport words are reported by the same pass too: the club rule runs only after one.
     club["markers"] = frozenset(club["before"] | club["after"])
     rules["markers"] = tuple(
-        sorted({h.split()[-1] for h in rules["coordinated"]} | club["markers"])
+        sorted(
+            {h.split()[-1] for h in rules["coordinated"]}
+            | {h.split()[-1] for h in kind_at["heads"]}
+            | club["markers"]
+        )
     )
     for rule in rules.get("anchored", []):  # one phrase / anchor, or lists of them
         rule["phrases"] = _as_list(rule.get("phrases", rule.get("phrase")))
@@ -229,7 +245,7 @@ class Geocoder(ListRules):
         hits, kept, disjoint, (listed, sport) = self._hits(folded)
         view = folded.view
         if not hits:  # route and anchored mentions need a named place too
-            return self._coordinated(text, []) if listed else []
+            return self._kind_at(text, self._coordinated(text, [])) if listed else []
         if kept is None:  # overlaps the quick resolution leaves to the full rule
             kept = _resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
@@ -268,8 +284,8 @@ class Geocoder(ListRules):
             mentions.extend(self._anchored(folded, text, mentions))
         if several or not disjoint:
             mentions.sort(key=lambda m: (m.start, -m.end))
-        if listed:
-            mentions = self._coordinated(text, mentions)
+        if listed:  # a plural kind word ("crossings") or a singular one ("crossing at")
+            mentions = self._kind_at(text, self._coordinated(text, mentions))
         # The last two rules change nothing without a country named or a name right before
         # a comma, which is cheaper to know than scanning the text (the rules above may add
         # any mention: then they run).
@@ -304,6 +320,8 @@ class Geocoder(ListRules):
             return None
         elif plan.noun_only and not matched.isascii() and _ADJECTIVE_END.search(matched):
             return None  # "Украинские" (Ukrainian) is not the town Украинск
+        if not plan.plain and self._modifier(text, end, index):
+            return None  # "the Danube ports": a name used as a modifier of a port word
         if plan.plain:  # only a dateline can change what a plain name stands for
             dateline = matched.isupper() and _is_dateline(text, start, end)
             role = "dateline" if dateline else "place"
@@ -446,8 +464,11 @@ class Geocoder(ListRules):
             role = "government"
         elif "capital" in flags:
             after = words_after(text, end, 2)
-            gov = (after[:1] and after[0] in rules["government_after"]) or ends_with_any(
-                words_before(text, start, 3), rules["government_before"]
+            before = words_before(text, start, 3)
+            gov = ends_with_any(before, rules["government_before"]) or (
+                bool(after[:1])
+                and after[0] in rules["government_after"]
+                and not (before and before[-1] in rules["government_after_unless_before"])
             )
             role = "government" if gov else "capital"
         elif "person_name" in flags and self._is_person(text, end, words_before(text, start, 3)):
@@ -457,6 +478,12 @@ class Geocoder(ListRules):
         if rec is not self.records[index]:
             plan = self._plan(self._index_of[rec["id"]])
         return _new_mention(start, end, matched, plan, lang, role)
+
+    def _modifier(self, text: str, end: int, index: int) -> bool:
+        if "modifier" not in self.records[index].get("flags", ()):
+            return False
+        after = words_after(text, end, 1)
+        return bool(after) and after[-1] in self.rules["port_words"]
 
     def _government_phrase(self, text: str, start: int, end: int, capital: bool) -> bool:
         """ "Gaza's interior ministry" (a capital or region), "officials in Pristina" (a
@@ -471,7 +498,9 @@ class Geocoder(ListRules):
         ):
             return True
         if not POSSESSIVE.match(text, end, end + 2):
-            return False
+            # "Gilgit-Baltistan officials said": a government noun right after the name
+            nxt = words_after(text, end, 1)
+            return bool(nxt) and nxt[0] in rules["government_right_after"]
         sentence_end = SENTENCE_END.search(text, end, end + 60)
         after = WORDS.findall(text[end + 2 : sentence_end.start() if sentence_end else end + 60])
         n = rules["government_between_max"] + 1
@@ -513,7 +542,9 @@ class Geocoder(ListRules):
         ):
             return plan.crossings[0]
         if plan.ports and self._near_port_word(text, start, end):
-            return plan.ports[0]
+            before = words_before(text, start, 1)
+            if not (before and before[0] in self.rules["port_unless_before"]):
+                return plan.ports[0]
         return rec
 
     def _near_port_word(self, text: str, start: int, end: int) -> bool:

@@ -17,6 +17,7 @@ from tracker.extract.context_words import (
     words_before,
 )
 from tracker.extract.text import (
+    UPPER,
     Folded,
     fold,
 )
@@ -53,11 +54,35 @@ class ListRules:
         kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
         return sorted(kept + found, key=lambda m: (m.start, -m.end))
 
+    def _kind_at(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """ "the border crossing at Dajabón": the tracked place a pattern makes of the name
+        after a kind word and a link, replacing what the name alone matched (if anything)."""
+        rule = self.rules["kind_at"]
+        found: list[Mention] = []
+        for head in rule["pattern"].finditer(text):
+            name = _LIST_ITEM.match(text, head.end())
+            # A name already found is left to the rules of its own ("the bridge in
+            # Mitrovica" names the town; "the crossing at Rafah" is the namesake rule's).
+            if name is None or any(m.start < name.end() and name.start() < m.end for m in mentions):
+                continue
+            m = self._listed_mention(text, name.start(), name.end(), rule["patterns"])
+            if m is None:  # "at Dajabón on Monday": try the first word alone too
+                first = re.match(r"\S+", text[name.start() : name.end()])
+                end = name.start() + first.end() if first else name.end()
+                m = self._listed_mention(text, name.start(), end, rule["patterns"])
+            if m is not None:
+                found.append(m)
+        if not found:
+            return mentions
+        kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
+        return sorted(kept + found, key=lambda m: (m.start, -m.end))
+
     def _listed_mention(
         self, text: str, start: int, end: int, patterns: list[str]
     ) -> Mention | None:
         """The place ``pattern`` makes of the name at [start, end), dropping leading words
         ("The Erez" -> "Erez") until one is found."""
+        end = start + len(text[start:end].rstrip("."))  # "... and Reni." ends a sentence
         words = list(re.finditer(r"\S+", text[start:end]))
         for w in words:
             name = text[start + w.start() : end]
@@ -149,7 +174,8 @@ class ListRules:
         return out
 
 
-_LIST_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?[A-Z][\w'’.-]*){0,2}"
+# Names start with any uppercase letter ("Šalčininkai", "İzmail", "Койдула"), not only A-Z.
+_LIST_NAME = rf"{UPPER}[\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?{UPPER}[\w'’.-]*){{0,2}}"
 _LIST_SEP = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
 _LIST_BEFORE = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}\s+(?:border\s+)?$")
 _LIST_AFTER = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}")

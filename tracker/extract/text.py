@@ -420,3 +420,23 @@ def is_word_char(ch: str) -> bool:
 def has_case(text: str) -> bool:
     """True when the script of ``text`` distinguishes upper and lower case."""
     return script_of(text) in ("Latin", "Cyrillic", "Armenian", "Greek")
+
+
+def _upper_class() -> str:
+    """A regex character class of every uppercase letter in the Basic Multilingual Plane
+    (``re`` has no ``\\p{Lu}``): list rules accept "Šalčininkai", "İzmail", "Койдула"."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        if chr(code).isupper():
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    parts = (
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return "[" + "".join(parts) + "]"
+
+
+UPPER = _upper_class()  # character class: any uppercase letter
