@@ -518,3 +518,19 @@ def test_river_as_a_modifier_of_ports_is_no_place(geo: Geocoder) -> None:
 ])
 def test_english_names_for_transliterated_towns(geo: Geocoder, text: str, name: str) -> None:
     assert name in [m.name for m in geo.find_mentions(text)]
+
+
+@pytest.mark.parametrize("text", [
+    # the kind-at rule waits for a kind word then a link word, in any case and spacing
+    "Traders waited at the BORDER CROSSING AT Dajabón.",
+    "Traders waited at the border crossing\n  at Dajabón for a third morning.",
+    # a plural kind word elsewhere does not stand in for that trigger
+    "Both crossings were busy; traders waited at the checkpoint near Dajabón.",
+])
+def test_kind_at_runs_on_its_own_trigger(geo: Geocoder, text: str) -> None:
+    assert "dajabon-crossing" in ids(place_mentions(geo.find_mentions(text)))
+
+
+def test_kind_word_without_a_link_adds_nothing(geo: Geocoder) -> None:
+    text = "Traders waited at the crossing, at Dajabón."
+    assert "dajabon-crossing" not in ids(geo.find_mentions(text))

@@ -167,6 +167,14 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
     club["after"] = frozenset(club["after"])
     # Sport words are reported by the same pass too: the club rule runs only after one.
     club["markers"] = frozenset(club["before"] | club["after"])
+    # Each list rule runs only after its own marker: a plural kind word ("crossings") for
+    # the coordinated rule; a singular one then a link word ("crossing at", checked in the
+    # folded view) for the kind-at rule. Singular kind words are in most crossing names.
+    rules["plural_markers"] = frozenset(h.split()[-1] for h in rules["coordinated"])
+    kind_at["markers"] = frozenset(h.split()[-1] for h in kind_at["heads"])
+    kind_at["ahead"] = re.compile(
+        " *(?:" + "|".join(re.escape(fold_alias(w)) for w in kind_at["links"]) + ") "
+    )
     rules["markers"] = tuple(
         sorted(
             {h.split()[-1] for h in rules["coordinated"]}
@@ -242,10 +250,11 @@ class Geocoder(ListRules):
         if not text:
             return []
         folded = fold(text)
-        hits, kept, disjoint, (listed, sport) = self._hits(folded)
+        hits, kept, disjoint, (listed, kind, sport) = self._hits(folded)
         view = folded.view
         if not hits:  # route and anchored mentions need a named place too
-            return self._kind_at(text, self._coordinated(text, [])) if listed else []
+            found = self._coordinated(text, []) if listed else []
+            return self._kind_at(text, found) if kind else found
         if kept is None:  # overlaps the quick resolution leaves to the full rule
             kept = _resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
@@ -284,12 +293,15 @@ class Geocoder(ListRules):
             mentions.extend(self._anchored(folded, text, mentions))
         if several or not disjoint:
             mentions.sort(key=lambda m: (m.start, -m.end))
-        if listed:  # a plural kind word ("crossings") or a singular one ("crossing at")
-            mentions = self._kind_at(text, self._coordinated(text, mentions))
+        before = mentions
+        if listed:  # a plural kind word ("crossings")
+            mentions = self._coordinated(text, mentions)
+        if kind:  # a singular one then a link ("crossing at")
+            mentions = self._kind_at(text, mentions)
         # The last two rules change nothing without a country named or a name right before
         # a comma, which is cheaper to know than scanning the text (the rules above may add
-        # any mention: then they run).
-        if several or listed:
+        # any mention: then they run; the list rules return their input when they add none).
+        if several or mentions is not before:
             country = comma = True
         if country and " border" in view:
             mentions = self._border_group(folded, text, mentions)
@@ -330,19 +342,18 @@ class Geocoder(ListRules):
 
     def _hits(
         self, folded: Folded
-    ) -> tuple[list[tuple], list[tuple] | None, bool, tuple[bool, bool]]:
+    ) -> tuple[list[tuple], list[tuple] | None, bool, tuple[bool, bool, bool]]:
         """Whole-word matches in folded text: the automaton's keys are padded with spaces
         (``Folded.view``), so the boundary check runs in C; only suffixing languages check
         a tail here. Hits are plain tuples in the field order of ``_Hit`` (cheaper to make).
         Returns every hit; the hits that survive their overlaps when nesting settles them
-        (see ``_settle``), else None; whether no hits overlap; whether a marker word was seen:
-        (a plural kind word, "crossings"; a sport word, "striker")."""
+        (see ``_settle``), else None; whether no hits overlap; which marker words were seen:
+        (a plural kind word, "crossings"; a singular one before a link, "crossing at"; a
+        sport word, "striker")."""
         out = []
-        club_words = self.rules["sports_club"]["markers"]
-        sport = False
+        sport = kind = marked = False
         kept: list[tuple] | None = out  # the same list while no hits overlap
         covering: set[int] = set()  # starts of kept hits that dropped hits inside them
-        marked = False
         last = 0
         disjoint = True
         ft = folded.text
@@ -353,11 +364,15 @@ class Geocoder(ListRules):
             start = end - klen + 1
             if edges is None:  # most names: the key is the whole name, closed at both ends
                 stop = end - 1
-            elif index < 0:  # a marker, not a name: a plural kind word or a sport word
-                if edges in club_words:
+            elif index < 0:  # a marker, not a name: a kind word or a sport word
+                rules = self.rules  # looked up here: most texts hold no marker
+                if edges in rules["sports_club"]["markers"]:
                     sport = True
-                else:
+                if edges in rules["plural_markers"]:
                     marked = True
+                kind_at = rules["kind_at"]
+                if not kind and edges in kind_at["markers"] and kind_at["ahead"].match(view, end):
+                    kind = True
                 continue
             else:
                 span = _edge_span(ft, start, end, edges)
@@ -375,7 +390,7 @@ class Geocoder(ListRules):
             elif not disjoint and kept is not None:
                 kept.append(hit)
             last = stop  # a suffix widens a hit: later hits must still start after it
-        return out, kept, disjoint, (marked, sport)
+        return out, kept, disjoint, (marked, kind, sport)
 
     def _plan(self, index: int) -> _Plan:
         """The plan of record ``index``, worked out on its first mention."""
