@@ -32,3 +32,17 @@ def test_quick_start_is_two_commands() -> None:
     block = re.search(r"```sh\n(.*?)```", quick, re.S).group(1)
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
     assert commands == ["./run demo", "./run test"]
+
+
+def test_readme_demo_output_is_what_the_demo_prints(tmp_path: Path, capsys) -> None:
+    from tracker.cli import main
+
+    db, out = tmp_path / "tracker.db", tmp_path / "maps"
+    assert main(["demo", "--db", str(db), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = README.split("$ tracker demo\n", 1)[1].split("```", 1)[0].splitlines()
+    fetched = [line for line in shown if line.startswith("fetched ")]
+    assert fetched and fetched == [line for line in printed if line.startswith("fetched ")]
+    rows = [line.split("  ")[0] for line in shown if line.startswith(("Lachin", "Rafah", "Upper"))]
+    assert rows == [line.split("  ")[0] for line in printed
+                    if line.startswith(("Lachin", "Rafah", "Upper"))]
