@@ -49,10 +49,7 @@ class ListRules:
                 m = self._listed_mention(text, start, end, table[key])
                 if m is not None:
                     found.append(m)
-        if not found:
-            return mentions
-        kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
-        return sorted(kept + found, key=lambda m: (m.start, -m.end))
+        return _replace_overlapped(mentions, found)
 
     def _kind_at(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """ "the border crossing at Dajabón": the tracked place a pattern makes of the name
@@ -72,10 +69,7 @@ class ListRules:
                 m = self._listed_mention(text, name.start(), end, rule["patterns"])
             if m is not None:
                 found.append(m)
-        if not found:
-            return mentions
-        kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
-        return sorted(kept + found, key=lambda m: (m.start, -m.end))
+        return _replace_overlapped(mentions, found)
 
     def _listed_mention(
         self, text: str, start: int, end: int, patterns: list[str]
@@ -197,3 +191,12 @@ def _list_at(text: str, start: int) -> list[tuple[int, int]]:
 
 def _items(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
     return [(i.start(), i.end()) for i in _LIST_ITEM.finditer(text, m.start(), m.end())]
+
+
+def _replace_overlapped(mentions: list[Mention], found: list[Mention]) -> list[Mention]:
+    """``mentions`` with ``found`` in place of whatever they overlap, sorted by start
+    (``mentions`` itself, unchanged, when nothing was found)."""
+    if not found:
+        return mentions
+    kept = [m for m in mentions if not any(f.start < m.end and m.start < f.end for f in found)]
+    return sorted(kept + found, key=lambda m: (m.start, -m.end))
