@@ -748,6 +748,34 @@ GENERAL = [
         "Farmers blocked the Rafah crossing, halting all traffic.",
         {("Rafah crossing", "blocked")},
     ),
+    # round 6: "the route" also refers back to a bridge or crossing
+    (
+        "Inspectors toured the Kerch bridge on Monday. Moscow said the route was closed "
+        "until further notice.",
+        {("Kerch Bridge", "closed")},
+    ),
+    (
+        "Buses waited near the Torkham crossing at dawn. Pakistani officials said the route "
+        "was closed for repairs.",
+        {("Torkham crossing", "closed")},
+    ),
+    # any nationality adjective can name one side of the last crossing
+    (
+        "The Torkham crossing was shut on Monday, while Afghan troops hold the Afghan side.",
+        {("Torkham crossing", "closed"), ("Torkham crossing", "patrolled")},
+    ),
+    # traffic "moved" / ferries "ran normally" are open
+    ("Cargo traffic moved freely over the Kerch bridge on Sunday.", {("Kerch Bridge", "open")}),
+    (
+        "Ferries ran normally through the Strait of Hormuz on Friday.",
+        {("Strait of Hormuz", "open")},
+    ),
+    # "the first since X closed it": the closure is background
+    (
+        "A food convoy reached Stepanakert through the Lachin corridor, the first since the "
+        "army closed the road in March.",
+        {("Lachin Corridor", "open")},
+    ),
 ]
 
 

@@ -187,7 +187,11 @@ def _compile(lang: str, data: dict) -> Lexicon:
     anaphor_re = None
     if heads:
         dets = "|".join(re.escape(d) for d in ana.get("determiners", []))
-        mods = "|".join(re.escape(m) for m in ana.get("modifiers", []))
+        modifiers = list(ana.get("modifiers", []))
+        if ana.get("demonym_modifiers"):
+            # "the Syrian side", "the Chinese side": any nationality adjective.
+            modifiers += data.get("attribution", {}).get("demonyms", {}).values()
+        mods = "|".join(re.escape(m) for m in sorted(set(modifiers), key=len, reverse=True))
         head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
         det_part = f"(?:{dets})\\s+" if dets else ""
         mod_part = f"(?:(?:{mods})\\s+){{0,2}}" if mods else ""
