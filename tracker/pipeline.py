@@ -47,12 +47,6 @@ def guess_language(text: str) -> str:
     return guess(text)
 
 
-def _has_lexicon(language: str) -> bool:
-    from tracker.extract.cues import available_languages, normalise_language
-
-    return normalise_language(language) in available_languages()
-
-
 def rederive(
     store: Store, place_ids: Iterable[str], now: datetime, rules: DerivationRules
 ) -> list[StatusChange]:
@@ -144,6 +138,8 @@ class Pipeline:
     # -- stages -----------------------------------------------------------------------
     def extract(self, article: Article, now: datetime) -> list[Observation]:
         """Geocode the article and read its status claims as observations."""
+        from tracker.extract.cues import has_lexicon
+
         geocoder, reader = self._extractors()
         text = article_text(article)
         mentions = geocoder.find_mentions(text)
@@ -151,7 +147,7 @@ class Pipeline:
             return []
         published = article.published or now
         language = article.language or guess_language(text)
-        if not _has_lexicon(language):
+        if not has_lexicon(language):
             # No cue table for this language yet: English cues still catch the
             # English-language wire copy that such feeds often carry.
             language = "en"

@@ -107,6 +107,17 @@ def available_languages() -> list[str]:
     return sorted(p.stem for p in LEXICON_DIR.glob("*.toml"))
 
 
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    return frozenset(available_languages())
+
+
+def has_lexicon(language: str | None) -> bool:
+    """True when ``language`` (``en-GB``, ``ru``, ...) has a cue table; the shipped tables are
+    listed once, not per article."""
+    return normalise_language(language) in _languages()
+
+
 def normalise_language(language: str | None) -> str:
     """``en-GB`` -> ``en``; empty -> ``en``."""
     return (language or "en").strip().lower().replace("_", "-").split("-")[0] or "en"

@@ -10,7 +10,7 @@ from datetime import date
 from typing import IO, Any, Protocol
 
 from tracker.errors import InputError
-from tracker.extract.cues import available_languages, normalise_language
+from tracker.extract.cues import has_lexicon
 from tracker.extract.language import guess_language
 from tracker.models import Claim, Mention
 
@@ -88,7 +88,7 @@ def parse_record(raw: bytes, lineno: int) -> Record | None:
     if not language:
         # Undeclared: guess from the script; English cues where there is no table for it.
         language = guess_language(text)
-        if normalise_language(language) not in available_languages():
+        if not has_lexicon(language):
             language = "en"
     return Record(lineno, str(rid), text, language, _published(obj, lineno, rid), obj)
 
