@@ -104,6 +104,12 @@ def main() -> int:
 
     py = sys.executable
     tracker = str(Path(py).with_name("tracker"))
+    # Byte-compiled, as an installed package is (`./run` does this too): with
+    # PYTHONDONTWRITEBYTECODE set, every run would otherwise compile our modules again.
+    import tracker as package
+
+    subprocess.run([py, "-m", "compileall", "-q", str(Path(package.__file__).parent)],
+                   check=True, capture_output=True)
     baseline = wall([py, "-c", "import sqlite3"], args.runs)
     query = wall([py, "-c", "import sys; from tracker.store import open_store; "
                   "s = open_store(sys.argv[1]); s.statuses(); s.close()", str(db)], args.runs)

@@ -31,7 +31,9 @@ from tracker.errors import GeodataError  # noqa: E402
 from tracker.extract.text import fold_alias, has_case, script_of  # noqa: E402
 from tracker.gazetteer import (  # noqa: E402
     TRACKED_CATALOGUE_FILE,
+    TRACKED_INDEX_FILE,
     tracked_catalogue,
+    tracked_index,
     validate_geodata,
 )
 
@@ -310,6 +312,7 @@ def build(shared_dir: Path, out: Path) -> dict[str, int]:
                  "places": [compact(r) for r in records]}
     write_json(out / "catalogue.json", catalogue, indent=None)
     write_json(out / TRACKED_CATALOGUE_FILE, tracked_catalogue(catalogue), indent=None)
+    write_json(out / TRACKED_INDEX_FILE, tracked_index(catalogue), indent=None)
     write_json(out / "basemap.geojson", basemap(shared), indent=None)
     (out / "PLACES.md").write_text(places_table(features), encoding="utf-8")
     validate_geodata(out)

@@ -219,11 +219,12 @@ def test_render_into_a_file_names_the_out_dir(db_copy, tmp_path, capsys) -> None
 # -- status table ------------------------------------------------------------------------
 def test_status_table_keeps_long_claimant_lists_and_headlines_short() -> None:
     from tracker.cli.core import _claimant, _clip
+    from tracker.store.snapshot import status_record
 
-    many = PlaceStatus(place_id="x", status="open", since=None,
-                       claimants=("Caucasus Wire", "Georgian interior ministry", "B"))
-    two = PlaceStatus(place_id="x", status="open", since=None,
-                      claimants=("Caucasus Wire", "Border Monitor"))
+    many = status_record(PlaceStatus(place_id="x", status="open", since=None, claimants=(
+        "Caucasus Wire", "Georgian interior ministry", "B")))
+    two = status_record(PlaceStatus(place_id="x", status="open", since=None,
+                                    claimants=("Caucasus Wire", "Border Monitor")))
     assert _claimant(many) == "Caucasus Wire, ..."
     assert _claimant(two) == "Caucasus Wire, Border Monitor"
     assert _clip("x" * 100, 60) == "x" * 57 + "..." and _clip("short", 60) == "short"

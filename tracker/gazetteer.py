@@ -11,13 +11,18 @@ from __future__ import annotations
 import gc
 import json
 import math
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tracker.errors import GeodataError, UnknownPlaceError
 from tracker.models import Place
+from tracker.place_index import (
+    INDEX_FORMAT,
+    TRACKED_INDEX_FILE,
+    geodata_root,
+    index_rows,
+)
 
 CATALOGUE_FILE = "catalogue.json"
 # The tracked and curated places of catalogue.json alone: all that `tracker status` and
@@ -36,12 +41,7 @@ _CRS84 = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4
 
 def default_root() -> Path:
     """$TRACKER_GEODATA, else the repository's geodata/ next to the package."""
-    env = os.environ.get("TRACKER_GEODATA")
-    if env:
-        return Path(env)
-    import tracker
-
-    return Path(tracker.__file__).resolve().parent.parent / "geodata"
+    return Path(geodata_root())
 
 
 def fold_alias(text: str) -> str:
@@ -286,6 +286,12 @@ def tracked_catalogue(catalogue: dict[str, Any]) -> dict[str, Any]:
                                     if not r["id"].startswith(_GENERATED_PREFIXES)]}
 
 
+def tracked_index(catalogue: dict[str, Any]) -> dict[str, Any]:
+    """What TRACKED_INDEX_FILE holds: the tracked places' ids, names and kinds."""
+    return {"format": INDEX_FORMAT,
+            "places": index_rows([r for r in catalogue.get("places", []) if r.get("tracked")])}
+
+
 def validate_geodata(root: Path | None = None) -> None:
     """Check geodata/ fully; raise GeodataError naming the first bad feature."""
     from shapely.geometry import shape
@@ -296,6 +302,10 @@ def validate_geodata(root: Path | None = None) -> None:
     subset_path = root / TRACKED_CATALOGUE_FILE
     if subset_path.is_file() and _read_json(subset_path) != tracked_catalogue(catalogue):
         raise GeodataError(f"{subset_path}: out of date with {CATALOGUE_FILE} "
+                           "(run scripts/build_geodata.py)")
+    index_path = root / TRACKED_INDEX_FILE
+    if index_path.is_file() and _read_json(index_path) != tracked_index(catalogue):
+        raise GeodataError(f"{index_path}: out of date with {CATALOGUE_FILE} "
                            "(run scripts/build_geodata.py)")
     bboxes = catalogue.get("country_bboxes", {}) if isinstance(catalogue, dict) else {}
     ids: set[str] = set()

@@ -6,9 +6,9 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
-from typing import Any
 
+# No datetime or typing imports: `tracker status` goes through this module and every
+# import counts against its start-up time.
 DEFAULT_DB = "tracker.db"
 
 
@@ -28,8 +28,8 @@ def database_target(args: argparse.Namespace) -> str:
     return getattr(args, "db", None) or os.environ.get("TRACKER_DB") or DEFAULT_DB
 
 
-def _default(obj: Any) -> Any:
-    if isinstance(obj, datetime):
+def _default(obj: object) -> object:
+    if hasattr(obj, "isoformat"):  # datetime
         return obj.isoformat()
     if hasattr(obj, "value"):
         return obj.value
@@ -38,12 +38,14 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def print_json(obj: Any) -> None:
+def print_json(obj: object) -> None:
     """Print ``obj`` as indented JSON (datetimes as ISO 8601)."""
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2, default=_default)
-    sys.stdout.write("\n")
+    # One write: json.dump would write every token separately, a system call each on an
+    # unbuffered stdout.
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_default) + "\n")
 
 
-def fmt_time(dt: datetime | None) -> str:
-    """A compact UTC time for tables."""
-    return dt.strftime("%Y-%m-%d %H:%M") if dt else "-"
+def fmt_time(value: object) -> str:
+    """A compact UTC time for tables, from a UTC datetime or an ISO 8601 string."""
+    # str() of a datetime and an ISO string both start "YYYY-MM-DD?HH:MM".
+    return str(value)[:16].replace("T", " ") if value else "-"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
 from tracker.cli.common import add_db_argument, database_target, fmt_time, print_json
-from tracker.models import PlaceStatus, StatusChange
+
+# `tracker status` imports this module: no models, store classes, pathlib or typing at
+# the top (see tracker.store.snapshot and tracker.place_index).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from tracker.models import StatusChange
+    from tracker.place_index import IndexRow
+    from tracker.store.snapshot import Record
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,9 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- demo --------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the offline demo and print the resulting status table."""
+    from pathlib import Path
+
     from tracker.config import load_settings
     from tracker.demo import run_demo
-    from tracker.store import open_store
 
     settings = load_settings()
     db = database_target(args)
@@ -67,62 +73,87 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{result.ingest.observations_added} new observations"
         )
         print(f"fetched {result.source}: {state}")
-    with open_store(db) as store:
-        gazetteer = _gazetteer()
-        rows = [s for s in store.statuses() if s.status != "unknown"]
-        print()
-        _print_status_table(rows, gazetteer)
+    places = _tracked_places()
+    known = {r["id"]: r for r in _status_records(db, [p[0] for p in places])}
+    print()
+    _print_status_table([(p, known[p[0]]) for p in places
+                         if p[0] in known and known[p[0]]["status"] != "unknown"])
     print(f"\nmap written to {out_dir / 'index.html'}; database {db}")
     return 1 if cycle.errors else 0
 
 
-# -- status ------------------------------------------------------------------------------
+# -- status ----------------------------------------------------------------------------
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the status of one place or of all tracked places."""
-    from tracker.store import open_store
+    from tracker.store.snapshot import unknown_record
 
-    gazetteer = _gazetteer()
-    place = gazetteer.lookup(args.place) if args.place else None
-    with open_store(database_target(args)) as store:
-        if place is not None:
-            status = store.status(place.id) or _unknown(place.id)
-            if args.json:
-                print_json(status_json(status, gazetteer))
-            else:
-                _print_status_table([status], gazetteer)
-                _print_contest(status)
-            return 0
-        known = {s.place_id: s for s in store.statuses()}
-    tracked = gazetteer.tracked()
-    rows = [known.get(p.id) or _unknown(p.id) for p in tracked]
-    if args.json:
-        print_json([status_json(s, gazetteer) for s in rows])
+    places = _tracked_places()
+    target = database_target(args)
+    if args.place:
+        place = _find_place(places, args.place)
+        found = _status_records(target, [place[0]])
+        record = found[0] if found else unknown_record(place[0])
+        if args.json:
+            print_json(status_json(place, record))
+        else:
+            _print_status_table([(place, record)])
+            _print_contest(record)
         return 0
-    shown = rows if args.all else [s for s in rows if s.status != "unknown"]
-    _print_status_table(shown, gazetteer)
+    known = {r["id"]: r for r in _status_records(target, [p[0] for p in places])}
+    rows = [(p, known.get(p[0]) or unknown_record(p[0])) for p in places]
+    if args.json:
+        print_json([status_json(p, r) for p, r in rows])
+        return 0
+    shown = rows if args.all else [(p, r) for p, r in rows if r["status"] != "unknown"]
+    _print_status_table(shown)
     hidden = len(rows) - len(shown)
     if hidden:
         print(f"\n{hidden} other tracked places have no reports yet (--all lists them).")
     return 0
 
 
-def _unknown(place_id: str) -> PlaceStatus:
-    return PlaceStatus(place_id=place_id, status="unknown", since=None)
+def _status_records(target: str, place_ids: list[str]) -> list[Record]:
+    from tracker.store.snapshot import status_records
+
+    return status_records(target, place_ids)
 
 
-def _gazetteer() -> Any:
+def _tracked_places() -> list[IndexRow]:
+    """(id, name, kind) of every tracked place, by name: the small index when geodata has
+    one, else the gazetteer."""
+    from tracker.place_index import load_tracked_index
+
+    rows = load_tracked_index()
+    if rows is None:
+        rows = [(p.id, p.name, p.kind) for p in _gazetteer().tracked()]
+    return rows
+
+
+def _find_place(places: list[IndexRow], query: str) -> IndexRow:
+    """The place a PLACE argument names: an exact id or name at once, anything else
+    (aliases, other languages, prefixes) through the gazetteer's lookup."""
+    from tracker.place_index import find_exact
+
+    row = find_exact(places, query)
+    if row is None:
+        place = _gazetteer().lookup(query)
+        row = (place.id, place.name, place.kind)
+    return row
+
+
+def _gazetteer():  # noqa: ANN202 - a Gazetteer; imported on demand
     from tracker.gazetteer import Gazetteer
 
     return Gazetteer.load(tracked_only=True)
 
 
-def status_label(s: PlaceStatus) -> str:
+def status_label(r: Record) -> str:
     """`blocked`, `blocked + patrolled`, `open (contested)`, ..."""
-    label = s.status
-    if s.patrolled and s.status != "patrolled":
+    label = r["status"]
+    if r["patrolled"] and r["status"] != "patrolled":
         label += " + patrolled"
-    flags = [f for f, on in (("override", s.override is not None), ("contested", s.contested),
-                             ("stale", s.stale)) if on]
+    flags = [f for f, on in (("override", r["override"] is not None),
+                             ("contested", r["contested"]), ("stale", r["stale"])) if on]
     return label + (f" ({', '.join(flags)})" if flags else "")
 
 
@@ -132,11 +163,13 @@ CLAIMANT_WIDTH = 30
 HEADLINE_WIDTH = 60
 
 
-def _claimant(s: PlaceStatus) -> str:
-    if not s.claimants:
-        return s.evidence_outlet or "-"
-    shown = s.claimants[0]
-    for name in s.claimants[1:]:
+def _claimant(r: Record) -> str:
+    claimants = r["claimants"]
+    evidence = r["evidence"]
+    if not claimants:
+        return (evidence or {}).get("outlet") or "-"
+    shown = claimants[0]
+    for name in claimants[1:]:
         if len(f"{shown}, {name}") > CLAIMANT_WIDTH:
             return f"{shown}, ..."
         shown = f"{shown}, {name}"
@@ -147,59 +180,37 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
-def _print_status_table(rows: list[PlaceStatus], gazetteer: Any) -> None:
+def _print_status_table(rows: list[tuple[IndexRow, Record]]) -> None:
     table = [("PLACE", "STATUS", "SINCE", "CLAIMANT", "LATEST EVIDENCE")]
-    for s in rows:
+    for place, r in rows:
+        e = r["evidence"]
         evidence = "-"
-        if s.evidence_title or s.evidence_url:
-            evidence = (f'"{_clip(s.evidence_title or "", HEADLINE_WIDTH)}" '
-                        f'{s.evidence_outlet}, {fmt_time(s.evidence_at)[:10]}')
-            if s.evidence_url:
-                evidence += f" <{s.evidence_url}>"
-        table.append((gazetteer.get(s.place_id).name, status_label(s), fmt_time(s.since),
-                      _claimant(s), evidence))
-    widths = [max(len(r[i]) for r in table) for i in range(4)]
+        if e:
+            evidence = (f'"{_clip(e["headline"] or "", HEADLINE_WIDTH)}" '
+                        f'{e["outlet"]}, {fmt_time(e["date"])[:10]}')
+            if e["url"]:
+                evidence += f" <{e['url']}>"
+        table.append((place[1], status_label(r), fmt_time(r["since"]), _claimant(r), evidence))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = []
     for row in table:
         cells = [c.ljust(w) for c, w in zip(row[:4], widths, strict=True)]
-        print("  ".join([*cells, row[4]]).rstrip())
+        lines.append("  ".join([*cells, row[4]]).rstrip())
+    print("\n".join(lines))
 
 
-def _print_contest(s: PlaceStatus) -> None:
-    if not s.contested:
+def _print_contest(r: Record) -> None:
+    if not r["contested"]:
         return
     print("\ncontested claims:")
-    for status, claimants in s.contest:
+    for status, claimants in r["contest"].items():
         print(f"  {status}: {', '.join(claimants)}")
 
 
-def status_json(s: PlaceStatus, gazetteer: Any) -> dict[str, Any]:
+def status_json(place: IndexRow, r: Record) -> Record:
     """The JSON object of one place's status (`tracker status --json`)."""
-    place = gazetteer.get(s.place_id)
-    return {
-        "id": place.id,
-        "name": place.name,
-        "kind": place.kind,
-        "status": s.status,
-        "patrolled": s.patrolled,
-        "since": s.since,
-        "contested": s.contested,
-        "contest": {status: list(claimants) for status, claimants in s.contest},
-        "stale": s.stale,
-        "claimants": list(s.claimants),
-        "evidence": None if not (s.evidence_url or s.evidence_title) else {
-            "headline": s.evidence_title,
-            "outlet": s.evidence_outlet,
-            "date": s.evidence_at,
-            "url": s.evidence_url,
-            "text": s.evidence_text,
-        },
-        "override": None if s.override is None else {
-            "status": s.override.status, "analyst": s.override.analyst,
-            "note": s.override.note, "source": s.override.source_url,
-            "from": s.override.start, "until": s.override.until,
-        },
-        "updated": s.updated,
-    }
+    return {"id": place[0], "name": place[1], "kind": place[2],
+            **{k: v for k, v in r.items() if k != "id"}}
 
 
 # -- history -----------------------------------------------------------------------------
@@ -207,17 +218,16 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Print the change log of one place."""
     from tracker.store import open_store
 
-    gazetteer = _gazetteer()
-    place = gazetteer.lookup(args.place)
+    place_id, name, _kind = _find_place(_tracked_places(), args.place)
     with open_store(database_target(args)) as store:
-        changes = store.changes(place.id)
+        changes = store.changes(place_id)
     if args.json:
         print_json([change_json(c) for c in changes])
         return 0
     if not changes:
-        print(f"{place.name}: no status changes recorded yet.")
+        print(f"{name}: no status changes recorded yet.")
         return 0
-    print(f"{place.name} ({place.id}): {len(changes)} changes")
+    print(f"{name} ({place_id}): {len(changes)} changes")
     for c in changes:
         source = f"  by {c.claimant}" if c.claimant else ""
         print(f"{fmt_time(c.at)}  {describe_change(c)}{source}  {c.evidence_url}".rstrip())
@@ -239,7 +249,7 @@ def describe_change(c: StatusChange) -> str:
     return text + (" [contested]" if c.contested and c.cause != "contest" else "")
 
 
-def change_json(c: StatusChange) -> dict[str, Any]:
+def change_json(c: StatusChange) -> dict[str, object]:
     """The JSON object of one change (`tracker history --json`)."""
     return {
         "at": c.at,
