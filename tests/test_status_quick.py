@@ -153,6 +153,16 @@ def test_exact_ids_and_names_find_what_the_gazetteer_finds() -> None:
     assert find_exact(rows, "lachin") is None  # left to the gazetteer's alias lookup
 
 
+def test_precomputed_lookup_keys_are_what_the_gazetteer_would_fold() -> None:
+    from tracker.gazetteer import TRACKED_CATALOGUE_FILE, lookup_keys
+
+    stored = json.loads((default_root() / TRACKED_CATALOGUE_FILE).read_text("utf-8"))["lookup"]
+    quick = Gazetteer.load(tracked_only=True)
+    assert stored == lookup_keys(quick.records)
+    assert quick.lookup_id("Лачинского коридора") == "lachin-corridor"
+    assert quick.lookup("berdzor road").id == Gazetteer.load().lookup("berdzor road").id
+
+
 def _geodata_copy(tmp_path: Path) -> Path:
     root = tmp_path / "geodata"
     shutil.copytree(default_root(), root)

@@ -13,16 +13,21 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from tracker.errors import GeodataError, UnknownPlaceError
-from tracker.models import Place
 from tracker.place_index import (
     INDEX_FORMAT,
     TRACKED_INDEX_FILE,
     geodata_root,
     index_rows,
 )
+
+# Typing only: `tracker status lachin` looks a place up without the models' dataclasses.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from typing import Any
+
+    from tracker.models import Place
 
 CATALOGUE_FILE = "catalogue.json"
 # The tracked and curated places of catalogue.json alone: all that `tracker status` and
@@ -110,12 +115,19 @@ class Gazetteer:
                 gc.enable()
         if not isinstance(data, dict) or not isinstance(data.get("places"), list):
             raise GeodataError(f"{root / name}: no 'places' list")
-        return cls(root, data["places"], data.get("country_bboxes"),
-                   data.get("default_source", ""))
+        gazetteer = cls(root, data["places"], data.get("country_bboxes"),
+                        data.get("default_source", ""))
+        if isinstance(data.get("lookup"), dict):
+            # The tracked catalogue carries its lookup keys folded at build time: folding
+            # thousands of aliases would be most of `tracker status lachin`.
+            gazetteer._lookup_index = data["lookup"]
+        return gazetteer
 
     def _place(self, rec: dict[str, Any]) -> Place:
         place = self._places.get(rec["id"])
         if place is None:
+            from tracker.models import Place
+
             place = Place(
                 id=rec["id"], name=rec["name"], kind=rec["kind"],
                 tracked=bool(rec.get("tracked")),
@@ -159,11 +171,15 @@ class Gazetteer:
     def lookup(self, query: str) -> Place:
         """Find a place by id, name or alias (case and accent blind), or by a unique prefix
         or substring; tracked places win over context places."""
+        return self._place(self._by_id[self.lookup_id(query)])
+
+    def lookup_id(self, query: str) -> str:
+        """The id ``lookup`` finds (without making a Place)."""
         key = fold_alias(query)
         if not key:
             raise UnknownPlaceError(query)
         if query in self._by_id and self._by_id[query].get("tracked"):
-            return self.get(query)
+            return query
         index = self._index()
         exact = set(index.get(key) or index.get(key.replace(" ", "-")) or ())
         named = {pid for k, pids in index.items()
@@ -178,7 +194,7 @@ class Gazetteer:
             if tracked_only:
                 pool = {p for p in pool if self._by_id[p].get("tracked")}
             if pool:
-                return self._place(self._by_id[self._best(pool)])
+                return self._best(pool)
         raise UnknownPlaceError(query, self._suggest(query))
 
     def _best(self, ids: Iterable[str]) -> str:
@@ -189,16 +205,7 @@ class Gazetteer:
 
     def _index(self) -> dict[str, list[str]]:
         if self._lookup_index is None:
-            index: dict[str, list[str]] = {}
-            # Tracked and curated places only: prefix search over 20k towns is noise.
-            for rec in self.records:
-                if rec["id"].startswith(_GENERATED_PREFIXES):
-                    continue
-                keys = {fold_alias(rec["id"]), fold_alias(rec["id"].replace("-", " "))}
-                keys |= {fold_alias(a) for _l, a in rec["aliases"]}
-                for k in keys:
-                    index.setdefault(k, []).append(rec["id"])
-            self._lookup_index = index
+            self._lookup_index = lookup_keys(self.records)
         return self._lookup_index
 
     def _suggest(self, query: str) -> list[str]:
@@ -280,10 +287,26 @@ class Gazetteer:
 
 
 # --- validation ------------------------------------------------------------------------------
+def lookup_keys(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Folded id and alias -> ids, over the tracked and curated places (what
+    ``Gazetteer.lookup`` searches: prefix search over 20k towns would be noise)."""
+    index: dict[str, list[str]] = {}
+    for rec in records:
+        if rec["id"].startswith(_GENERATED_PREFIXES):
+            continue
+        keys = {fold_alias(rec["id"]), fold_alias(rec["id"].replace("-", " "))}
+        keys |= {fold_alias(a) for _l, a in rec["aliases"]}
+        for k in keys:
+            index.setdefault(k, []).append(rec["id"])
+    return dict(sorted(index.items()))
+
+
 def tracked_catalogue(catalogue: dict[str, Any]) -> dict[str, Any]:
-    """The part of a catalogue that TRACKED_CATALOGUE_FILE holds: tracked and curated places."""
-    return {**catalogue, "places": [r for r in catalogue.get("places", [])
-                                    if not r["id"].startswith(_GENERATED_PREFIXES)]}
+    """What TRACKED_CATALOGUE_FILE holds: the tracked and curated places of a catalogue,
+    with their lookup keys."""
+    places = [r for r in catalogue.get("places", [])
+              if not r["id"].startswith(_GENERATED_PREFIXES)]
+    return {**catalogue, "places": places, "lookup": lookup_keys(places)}
 
 
 def tracked_index(catalogue: dict[str, Any]) -> dict[str, Any]:

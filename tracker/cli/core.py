@@ -136,8 +136,9 @@ def _find_place(places: list[IndexRow], query: str) -> IndexRow:
 
     row = find_exact(places, query)
     if row is None:
-        place = _gazetteer().lookup(query)
-        row = (place.id, place.name, place.kind)
+        gazetteer = _gazetteer()
+        record = gazetteer.record(gazetteer.lookup_id(query))
+        row = (record["id"], record["name"], record["kind"])
     return row
 
 
