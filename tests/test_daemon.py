@@ -23,11 +23,11 @@ INTERVAL = 1.0
 QUIET = rss([("Weather", "http://wire.example.org/weather", "Sunny across the region.")])
 
 
-def config(tmp_path: Path, url: str, **daemon: object) -> Path:
+def config(tmp_path: Path, url: str, db: str | None = None, **daemon: object) -> Path:
     """A config with one feed source polled every INTERVAL seconds."""
     settings = {"heartbeat_interval": 0.5, "render_delay": 0.1, "webhook_interval": 1.0,
                 "jitter": 0.0, **daemon}
-    lines = [f'db = "{tmp_path / "t.db"}"', f'out_dir = "{tmp_path / "maps"}"', "",
+    lines = [f'db = "{db or tmp_path / "t.db"}"', f'out_dir = "{tmp_path / "maps"}"', "",
              "[derivation]", "corroboration = 1", "", "[fetch]", "per_host_interval = 0.0",
              "total_timeout = 30.0", "", "[daemon]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
@@ -146,6 +146,37 @@ def test_second_daemon_on_the_same_database_refuses(tmp_path, server, start):
     assert "already running" in message and str(first.proc.pid) in message
     assert first.proc.poll() is None  # the first one is unharmed
     assert first.stop() < 10
+
+
+@pytest.mark.postgres
+def test_second_daemon_on_the_same_postgres_log_refuses(tmp_path, server, start, pg_url):
+    from tracker.store.postgres import PostgresDaemonLock
+
+    server.add("/feed.xml", QUIET)
+    cfg = config(tmp_path, server.url("/feed.xml"), db=pg_url)
+    first = start(cfg, "first")
+    first.wait_for(lambda: first.has_event("started"), 30, "first daemon start")
+    second = start(cfg, "second")
+    assert second.proc.wait(timeout=30) != 0
+    message = second.log_path.read_text()
+    assert "already running" in message and "server pid" in message
+    assert "Traceback" not in message and first.proc.poll() is None
+    # Another schema of the same database is another log: its daemon may run.
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        conn.execute(f"CREATE SCHEMA other_{schema}")
+    other = PostgresDaemonLock(pg_url.replace(f"%3D{schema}", f"%3Dother_{schema}"))
+    other.acquire()
+    other.release()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA other_{schema}")
+    assert first.stop() < 10
+    # Once the first daemon is gone the lock is free again.
+    again = PostgresDaemonLock(pg_url)
+    again.acquire()
+    again.release()
 
 
 def test_sigterm_during_a_hanging_fetch_exits_within_ten_seconds(tmp_path, server, start):

@@ -264,9 +264,13 @@ class Daemon:
         from tracker.sources.fetch import make_client
         from tracker.store import is_postgres, open_store
 
-        lock = None if is_postgres(self.settings.db) else DaemonLock(self.settings.db)
-        if lock is not None:
-            lock.acquire()
+        if is_postgres(self.settings.db):
+            from tracker.store.postgres import PostgresDaemonLock
+
+            lock: DaemonLock | PostgresDaemonLock = PostgresDaemonLock(self.settings.db)
+        else:
+            lock = DaemonLock(self.settings.db)
+        lock.acquire()
         try:
             self.store = open_store(self.settings.db, create=True)
             self.client = make_client(self.settings.fetch)
@@ -285,8 +289,7 @@ class Daemon:
                 pass
             return self._shutdown()
         finally:
-            if lock is not None:
-                lock.release()
+            lock.release()
 
     def _shutdown(self) -> int:
         from tracker.sources.fetch import cancel_fetches

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
-from tracker.errors import DatabaseMissingError, DiskFullError, StoreError
+from tracker.errors import DatabaseLockedError, DatabaseMissingError, DiskFullError, StoreError
 from tracker.store.base import utc, utc_iso
 from tracker.store.migrations import apply_migrations
 from tracker.store.schema import TABLES
@@ -24,6 +24,9 @@ from tracker.store.sql import SqlStore
 # Arbitrary constant: the advisory lock that serialises writers of one database.
 WRITE_LOCK_ID = 0x7472616B  # "trak"
 CONNECT_TIMEOUT_S = 10
+# First key of the daemon's advisory lock; the second is the hash of the schema, so that
+# logs in separate schemas of one database each get their own daemon.
+DAEMON_LOCK_CLASS = 0x74726B64  # "trkd"
 
 
 def redact(url: str) -> str:
@@ -119,3 +122,47 @@ class PostgresStore(SqlStore):
         """Close the connection (idempotent)."""
         with self._lock:
             self.conn.close()
+
+
+class PostgresDaemonLock:
+    """One `tracker run` per PostgreSQL log: a session advisory lock, held on a connection
+    of its own for the daemon's lifetime and dropped by the server if the process dies.
+
+    Fleet workers (`tracker worker`) share a log on purpose and do not take it.
+    """
+
+    _KEY = f"{DAEMON_LOCK_CLASS}, hashtext(coalesce(current_schema(), ''))"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.target = redact(url)
+        self._conn: psycopg.Connection | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise DatabaseLockedError naming the holder's server pid."""
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            got = conn.execute(f"SELECT pg_try_advisory_lock({self._KEY})").fetchone()[0]
+            holder = None if got else conn.execute(
+                "SELECT l.pid, a.client_addr, a.application_name FROM pg_locks l "
+                "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+                "AND l.classid = %s::bigint::oid "
+                "AND l.objid = (hashtext(coalesce(current_schema(), ''))::bigint & 4294967295)::oid",
+                (DAEMON_LOCK_CLASS,)).fetchone()
+        except psycopg.Error as exc:
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            raise StoreError(f"cannot connect to PostgreSQL at {self.target}: {message}") from None
+        if got is not True:
+            conn.close()
+            who = f"server pid {holder[0]}" if holder else "another session"
+            raise DatabaseLockedError(
+                f"another tracker daemon ({who}) is already running on {self.target}; "
+                "stop it first or use another --db")
+        self._conn = conn
+
+    def release(self) -> None:
+        """Drop the lock (closing the session releases it)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
