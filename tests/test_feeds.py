@@ -9,7 +9,7 @@ import pytest
 
 from tests.feedserver import rss
 from tracker.errors import ParseError
-from tracker.sources import normalize_url, parse_feed
+from tracker.sources import parse_feed
 from tracker.sources.feeds import decode_text, html_to_text
 from tracker.sources.gdelt import build_query, build_url, parse_gdelt
 from tracker.sources.pages import extract_main_text, parse_page
@@ -156,10 +156,20 @@ def test_html_to_text_handles_entities_and_blocks():
     assert html_to_text("no markup   at all") == "no markup at all"
 
 
-def test_normalize_url_rules():
-    assert normalize_url("HTTP://EXAMPLE.org:80") == "http://example.org/"
-    assert normalize_url("https://example.org:8443/p?UTM_Campaign=1&q=2") == \
+def test_clean_url_rules():
+    from tracker.urls import TRACKING_PARAMS, clean_url, url_key
+
+    assert clean_url("HTTP://EXAMPLE.org:80") == "http://example.org/"
+    assert clean_url("https://example.org:8443/p?UTM_Campaign=1&q=2") == \
         "https://example.org:8443/p?q=2"
+    # The link as published keeps www, the trailing slash and the order of parameters.
+    assert clean_url("https://www.example.org/p/?b=2&a=1&at_medium=rss#top") == \
+        "https://www.example.org/p/?b=2&a=1"
+    # One table for both forms: whatever the link drops, the key drops too.
+    for name in sorted(TRACKING_PARAMS) + ["utm_source", "AT_campaign"]:
+        url = f"https://example.org/p?keep=1&{name}=x"
+        assert clean_url(url) == "https://example.org/p?keep=1", name
+        assert url_key(url) == url_key("https://example.org/p?keep=1"), name
 
 
 GDELT_JSON = json.dumps({"articles": [

@@ -21,7 +21,7 @@ from tracker.models import (
 )
 from tracker.pipeline import rederive
 from tracker.store import open_store
-from tracker.store.base import Store, normalise_url
+from tracker.store.base import Store
 from tracker.store.schema import TABLES
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
@@ -114,9 +114,16 @@ def test_bad_observation_rejects_the_whole_batch(store):
     assert store.articles_count() == 0
 
 
-def test_normalise_url():
-    assert normalise_url("HTTP://WWW.Example.com/a/?utm_medium=x&b=2&a=1#frag") == \
+def test_url_key_identifies_the_article_however_linked():
+    from tracker.urls import url_key
+
+    assert url_key("HTTP://WWW.Example.com/a/?utm_medium=x&b=2&a=1#frag") == \
         "https://example.com/a?a=1&b=2"
+    assert url_key("https://example.com/a?a=1&b=2&OCID=rss&ref=home") == \
+        url_key("http://www.example.com:80/a/?b=2&a=1")
+    assert url_key("https://example.com:8443/a") == "https://example.com:8443/a"
+    assert url_key("https://example.com:bad/a") == "https://example.com:bad/a"
+    assert url_key("  ") == ""
 
 
 # -- derivations ------------------------------------------------------------------------

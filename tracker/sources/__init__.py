@@ -15,13 +15,12 @@ from tracker.errors import TrackerError
 from tracker.models import Article, SourceState
 from tracker.sources.feeds import parse_feed
 from tracker.sources.health import is_due, record_failure, record_success
-from tracker.sources.urls import normalize_url
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import httpx
 
 __all__ = [
-    "PollOutcome", "is_due", "make_client", "normalize_url", "parse_feed", "poll_source",
+    "PollOutcome", "is_due", "make_client", "parse_feed", "poll_source",
 ]
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 
 from tracker.errors import ParseError
 from tracker.models import Article
-from tracker.sources.urls import normalize_url
+from tracker.urls import clean_url
 
 # Phrases of bot-challenge and block pages, checked in the first bytes of an HTML answer.
 CHALLENGE_MARKERS = (
@@ -254,7 +254,7 @@ def parse_feed(
         link = _entry_link(entry)
         if not link:
             continue  # an item without a link cannot be cited as evidence
-        url = normalize_url(urljoin(base_url, link))
+        url = clean_url(urljoin(base_url, link))
         if not url.startswith(("http://", "https://")) or url in articles:
             continue
         articles[url] = Article(

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from tracker.errors import ParseError
 from tracker.models import Article
-from tracker.sources.urls import normalize_url
+from tracker.urls import clean_url
 
 ENDPOINT = "https://api.gdeltproject.org/api/v2/doc/doc"
 MIN_INTERVAL = 5.0  # seconds between two requests to the API host
@@ -82,7 +82,7 @@ def parse_gdelt(data: bytes, *, source: str, language: str = "") -> list[Article
     for item in items:
         if not isinstance(item, dict) or not item.get("url"):
             continue
-        url = normalize_url(str(item["url"]))
+        url = clean_url(str(item["url"]))
         if url in articles:
             continue
         title = " ".join(str(item.get("title", "")).split())

@@ -8,7 +8,7 @@ from typing import Any
 from tracker.errors import ParseError
 from tracker.models import Article
 from tracker.sources.feeds import decode_text
-from tracker.sources.urls import normalize_url
+from tracker.urls import clean_url
 
 SHORT_TEXT = 280  # characters: an entry this short carries only a summary
 
@@ -50,12 +50,12 @@ def parse_page(
         except ValueError:
             published = None
     return Article(
-        url=normalize_url(url),
+        url=clean_url(url),
         title=(getattr(doc, "title", None) or "").strip(),
         text=text,
         published=published,
         source=source,
         outlet=outlet or (getattr(doc, "sitename", None) or ""),
-        guid=normalize_url(url),
+        guid=clean_url(url),
         language=language or (getattr(doc, "language", None) or "en"),
     )

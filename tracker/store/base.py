@@ -22,8 +22,6 @@ from tracker.models import (
 )
 
 # Query parameters that only track the reader; two links that differ in them are one article.
-TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_cid|mc_eid|ref|cmpid|at_\w+)$")
-
 # Below this many characters of normalised text a story is too short to recognise as
 # syndicated across outlets (two outlets may well write the same short headline).
 MIN_SYNDICATED_CHARS = 200
@@ -140,28 +138,6 @@ class Store(Protocol):
 
 
 # -- article identity -------------------------------------------------------------------
-def normalise_url(url: str) -> str:
-    """A link reduced to what identifies the article: no fragment, no tracking parameters."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # ingest path only
-
-    url = url.strip()
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    if parts.port and parts.port not in (80, 443):
-        host += f":{parts.port}"
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-               if not TRACKING_PARAMS.match(k))
-    )
-    path = parts.path.rstrip("/") or "/"
-    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme.lower()
-    return urlunsplit((scheme, host, path, query, ""))
-
-
 def _text_key(text: str) -> str:
     import unicodedata  # ingest path only: `tracker status` never hashes
 
@@ -185,9 +161,11 @@ def content_hash(article: Article) -> str:
 
 def article_keys(article: Article) -> list[str]:
     """Every key under which this article may be recognised again."""
-    keys = ["u:" + normalise_url(article.url)]
+    from tracker.urls import url_key  # ingest path only: urllib is not needed to read
+
+    keys = ["u:" + url_key(article.url)]
     if article.canonical_url:
-        keys.append("u:" + normalise_url(article.canonical_url))
+        keys.append("u:" + url_key(article.canonical_url))
     if article.guid:
         keys.append(f"g:{article.source}\x1f{article.guid}")
     keys.append("h:" + content_hash(article))

@@ -148,7 +148,8 @@ class PostgresDaemonLock:
                 "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
                 "AND l.classid = %s::bigint::oid "
-                "AND l.objid = (hashtext(coalesce(current_schema(), ''))::bigint & 4294967295)::oid",
+                "AND l.objid = (hashtext(coalesce(current_schema(), ''))::bigint "
+                "& 4294967295)::oid",
                 (DAEMON_LOCK_CLASS,)).fetchone()
         except psycopg.Error as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
