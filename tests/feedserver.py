@@ -52,12 +52,13 @@ Route = Callable[[Request], Reply]
 
 
 def rss(items: Iterable[tuple[str, str, str]], *, title: str = "Test Wire",
-        encoding: str = "utf-8", guid_prefix: str = "") -> bytes:
+        encoding: str = "utf-8", guid_prefix: str = "",
+        pub_date: str = "Mon, 02 Jan 2023 10:00:00 GMT") -> bytes:
     """A small RSS 2.0 document from (title, link, description) items."""
     entries = "".join(
         f"<item><title>{t}</title><link>{link}</link>"
         f"<guid isPermaLink=\"false\">{guid_prefix}{link}</guid>"
-        f"<pubDate>Mon, 02 Jan 2023 10:00:00 GMT</pubDate><description>{d}</description></item>"
+        f"<pubDate>{pub_date}</pubDate><description>{d}</description></item>"
         for t, link, d in items
     )
     doc = (f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'

@@ -23,12 +23,14 @@ INTERVAL = 1.0
 QUIET = rss([("Weather", "http://wire.example.org/weather", "Sunny across the region.")])
 
 
-def config(tmp_path: Path, url: str, db: str | None = None, **daemon: object) -> Path:
+def config(tmp_path: Path, url: str, db: str | None = None, stale_after_days: float = 14.0,
+           **daemon: object) -> Path:
     """A config with one feed source polled every INTERVAL seconds."""
     settings = {"heartbeat_interval": 0.5, "render_delay": 0.1, "webhook_interval": 1.0,
                 "jitter": 0.0, **daemon}
     lines = [f'db = "{db or tmp_path / "t.db"}"', f'out_dir = "{tmp_path / "maps"}"', "",
-             "[derivation]", "corroboration = 1", "", "[fetch]", "per_host_interval = 0.0",
+             "[derivation]", "corroboration = 1", f"stale_after_days = {stale_after_days!r}",
+             "", "[fetch]", "per_host_interval = 0.0",
              "total_timeout = 30.0", "", "[daemon]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     lines += ["", "[[sources]]", 'name = "wire"', 'kind = "rss"', f'url = "{url}"',
@@ -146,6 +148,34 @@ def test_second_daemon_on_the_same_database_refuses(tmp_path, server, start):
     assert "already running" in message and str(first.proc.pid) in message
     assert first.proc.poll() is None  # the first one is unharmed
     assert first.stop() < 10
+
+
+def test_a_status_goes_stale_while_the_daemon_runs_without_news(tmp_path, server, start):
+    """The feed keeps serving the same report: no new observation ever arrives, yet the
+    status turns stale at its deadline, because the daemon reviews time-driven changes."""
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
+    stale_after_s = 10.0
+    server.add("/feed.xml", rss(
+        [("Upper Lars crossing closed", "http://wire.example.org/lars",
+          "The Upper Lars crossing was closed to all traffic.")],
+        pub_date=format_datetime(datetime.now(UTC), usegmt=True)))
+    daemon = start(config(tmp_path, server.url("/feed.xml"), review_interval=0.5,
+                          stale_after_days=stale_after_s / 86400))
+
+    def status():
+        if not (tmp_path / "t.db").exists():
+            return None
+        with open_store(str(tmp_path / "t.db")) as store:
+            return store.status("upper-lars-crossing")
+
+    daemon.wait_for(lambda: status() is not None, 30, "the closure")
+    assert status().status == "closed" and not status().stale, "too slow a start for the test"
+    daemon.wait_for(lambda: status().stale, stale_after_s + 10, "the stale mark")
+    events = [e for e in daemon.events() if e.get("event") == "status_change"]
+    assert events[-1]["cause"] == "stale" and events[-1]["place"] == "upper-lars-crossing"
+    assert daemon.stop() < 10
 
 
 @pytest.mark.postgres

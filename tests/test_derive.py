@@ -273,3 +273,35 @@ def test_one_article_quoting_two_officials_is_one_report():
     blocked = [ob(0.5, "blocked", "Beta"), ob(0.6, "blocked", "Gamma")]
     status = run([*blocked, a, b]).status
     assert status.status == "blocked" and status.contested
+
+
+# -- review: when time alone changes the status next ---------------------------------------
+def test_review_is_the_stale_deadline_then_nothing():
+    obs = [ob(1, "closed", "Alpha"), ob(2, "closed", "Beta")]
+    assert run(obs, now_hours=10).status.review_at == h(2) + timedelta(days=14)
+    # Once stale, only news can change it.
+    assert run(obs, now_hours=24 * 20).status.review_at is None
+    assert run([], now_hours=10).status.review_at is None
+
+
+def test_review_is_the_end_of_a_contest():
+    obs = [ob(1, "blocked", "Alpha"), ob(2, "blocked", "Beta"),
+           ob(5, "open", "Gamma", "Government of Eastland")]
+    status = run(obs, now_hours=24).status
+    assert status.contested and status.review_at == h(1) + timedelta(days=7)
+
+
+def test_review_is_the_end_of_an_override_or_a_claim_dated_later():
+    obs = [ob(1, "open", "Alpha"), ob(2, "open", "Beta")]
+    assert run(obs, [_override(10, until=20)], now_hours=15).status.review_at == h(20)
+    future = [*obs, ob(40, "closed", "Gamma")]
+    assert run(future, now_hours=30).status.review_at == h(40)
+
+
+def test_deriving_at_the_review_time_gives_the_change_it_announced():
+    obs = [ob(1, "closed", "Alpha"), ob(2, "closed", "Beta")]
+    before = run(obs, now_hours=10)
+    due = before.status.review_at
+    at_due = derive(PLACE, obs, [], due, RULES)
+    assert at_due.status.stale and len(at_due.changes) == len(before.changes) + 1
+    assert at_due.changes[-1].at == due

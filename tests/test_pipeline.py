@@ -56,3 +56,27 @@ def test_ingest_stores_articles_once(pipeline):
     assert first.articles_added == 1 and first.observations_added >= 1
     assert again.articles_added == 0 and again.observations_added == 0
     assert "lachin-corridor" in first.places_touched
+
+
+def test_review_marks_a_silent_place_stale_without_new_reports(pipeline):
+    """Nothing new is published about the crossing: time alone makes its status stale,
+    and the review (run by every cycle, the daemon and the fleet tick) records it."""
+    from datetime import timedelta
+
+    reports = [_article(f"Upper Lars crossing closed ({outlet})",
+                        "The Upper Lars crossing was closed to all traffic on Monday.")
+               for outlet in ("one", "two")]
+    reports = [Article(**{**a.__dict__, "outlet": o, "url": a.url + o})
+               for a, o in zip(reports, ("Wire One", "Wire Two"), strict=True)]
+    touched = pipeline.ingest(reports, NOW).places_touched
+    pipeline.rederive(touched, NOW)
+    status = pipeline.store.status("upper-lars-crossing")
+    assert status.status == "closed" and not status.stale
+    stale_after = timedelta(days=pipeline.settings.derivation.stale_after_days)
+    assert status.review_at == NOW + stale_after
+    assert pipeline.review(NOW + stale_after - timedelta(minutes=1)) == []
+    later = NOW + stale_after + timedelta(hours=1)
+    (change,) = pipeline.review(later)
+    assert (change.cause, change.stale, change.at) == ("stale", True, NOW + stale_after)
+    assert pipeline.store.status("upper-lars-crossing").stale
+    assert pipeline.review(later) == []  # done once

@@ -22,6 +22,7 @@ from tracker.models import (
 from tracker.pipeline import rederive
 from tracker.store import open_store
 from tracker.store.base import Store
+from tracker.store.migrations import migrations
 from tracker.store.schema import TABLES
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
@@ -370,7 +371,53 @@ def test_schema_matches_the_column_table(store):
                 "AND table_schema = current_schema() ORDER BY ordinal_position", (table,))]
         assert got == [c for c, _ in columns], table
     versions = store._query("SELECT version, name FROM schema_migrations ORDER BY version")
-    assert [v for v, _ in versions] == [1]
+    assert versions == [(v, name) for v, name, _ in migrations(store.dialect)]
+
+
+def test_a_version_1_database_is_upgraded_and_its_statuses_reviewed(tmp_path):
+    """A log written before review times existed: opening it migrates it, keeps every row,
+    and the first review derives every place again (which fills review_at in)."""
+    path = tmp_path / "v1.db"
+    with open_store(str(path), create=True) as s:
+        _feed(s, [(1, "Alpha", "blocked"), (2, "Beta", "blocked")])
+        rederive(s, ["pass-x"], T0 + timedelta(hours=3), RULES)
+        before = s.changes()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP INDEX place_status_review")
+        conn.execute("ALTER TABLE place_status DROP COLUMN review_at")
+        conn.execute("DELETE FROM schema_migrations WHERE version > 1")
+    conn.close()
+    with open_store(str(path)) as s:
+        assert s.changes() == before
+        assert s.due_for_review(T0 + timedelta(days=1)) == ["pass-x"]
+        rederive(s, s.due_for_review(T0 + timedelta(days=1)), T0 + timedelta(days=1), RULES)
+        assert s.status("pass-x").review_at == T0 + timedelta(hours=2, days=14)
+        assert s.due_for_review(T0 + timedelta(days=2)) == []
+
+
+def test_due_for_review_lists_places_whose_time_has_come(store):
+    _feed(store, [(1, "Alpha", "blocked"), (2, "Beta", "blocked")])
+    rederive(store, ["pass-x"], T0 + timedelta(hours=3), RULES)
+    deadline = T0 + timedelta(hours=2, days=14)
+    assert store.status("pass-x").review_at == deadline
+    assert store.due_for_review(deadline - timedelta(seconds=1)) == []
+    assert store.due_for_review(deadline) == ["pass-x"]
+    rederive(store, ["pass-x"], deadline, RULES)
+    assert store.status("pass-x").stale and store.due_for_review(deadline) == []
+
+
+def test_an_export_from_before_review_times_imports(store, tmp_path):
+    _populate(store)
+    lines = []
+    for line in _export(store).splitlines():
+        record = json.loads(line)
+        if record["kind"] == "place_status":
+            assert record.pop("review_at") is not None
+        lines.append(json.dumps(record))
+    with open_store(str(tmp_path / "old.db"), create=True) as copy:
+        copy.import_log(io.StringIO("\n".join(lines) + "\n"))
+        assert copy.status("pass-x") == replace(store.status("pass-x"), review_at=None)
 
 
 def test_reopen_keeps_everything(store_target):

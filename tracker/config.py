@@ -77,6 +77,7 @@ class DaemonSettings:
     misfire_grace_time: float = 300.0
     render_delay: float = 2.0  # gather changes this long before rendering
     webhook_interval: float = 30.0  # how often due webhook deliveries are retried
+    review_interval: float = 60.0  # how often places that time alone changes are derived
     startup_poll: bool = True  # poll every source once right after start
 
 
@@ -285,7 +286,8 @@ def _build(raw: dict[str, Any], loc: _Located, path: Path | None) -> Settings:
         loc, "derivation", raw.get("derivation", {}), DerivationRules, {"corroboration": 1}
     )
     values["daemon"] = _typed_table(
-        loc, "daemon", raw.get("daemon", {}), DaemonSettings, {"heartbeat_interval": 0.1}
+        loc, "daemon", raw.get("daemon", {}), DaemonSettings,
+        {"heartbeat_interval": 0.1, "review_interval": 0.1}
     )
     sources = raw.get("sources", [])
     if not isinstance(sources, list):

@@ -207,6 +207,9 @@ class PlaceStatus:
     evidence_text: str = ""
     override: Override | None = None
     updated: datetime | None = None
+    # When time alone changes this status next (a stale deadline, a contest's end, an
+    # override's end, a claim dated in the future): the place is derived again then.
+    review_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,12 @@ class Pipeline:
         """Recompute the given places; return the changes that are new."""
         return rederive(self.store, place_ids, now, self.settings.derivation)
 
+    def review(self, now: datetime) -> list[StatusChange]:
+        """Derive again the places whose status time alone has changed by ``now`` (a stale
+        deadline passed, a contest's claims left the window, an override ended); return the
+        new changes. Without this, such a change would wait for the place's next report."""
+        return self.rederive(self.store.due_for_review(now), now)
+
     def poll(self, source: Any, now: datetime, derive: bool = True) -> SourceResult:
         """Fetch one source, ingest what is new and (unless ``derive`` is false, as in
         fleet mode where derivation is a job of its own) re-derive the places it touched."""
@@ -217,7 +223,8 @@ class Pipeline:
         progress: Callable[[SourceResult], None] | None = None,
         render: bool = True,
     ) -> CycleResult:
-        """Poll every source once (in order), then render when anything changed."""
+        """Poll every source once (in order), review what time alone has changed, then
+        render."""
         cycle = CycleResult()
         for source in self.settings.sources if sources is None else sources:
             result = self.poll(source, now)
@@ -225,6 +232,7 @@ class Pipeline:
             cycle.changes.extend(result.changes)
             if progress is not None:
                 progress(result)
+        cycle.changes.extend(self.review(now))
         if render:
             cycle.rendered = self.render(now)
         return cycle

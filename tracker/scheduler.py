@@ -192,6 +192,22 @@ class Daemon:
             if queued:
                 self._schedule_soon("webhooks", self.deliver, 0.0)
 
+    def review(self) -> None:
+        """Derive again the places whose status time alone has changed (a stale deadline,
+        a contest's end, an override's end); log, notify and render as after a poll."""
+        from tracker.webhooks import queue_changes
+
+        changes = self.pipeline.review(self.clock())
+        if not changes:
+            return
+        self._counters.changes += len(changes)
+        for change in changes:
+            self.log("status_change", place=change.place_id, from_status=change.from_status,
+                     to_status=change.to_status, at=change.at, cause=change.cause)
+        if queue_changes(self.store, changes, self.settings.webhooks):
+            self._schedule_soon("webhooks", self.deliver, 0.0)
+        self._schedule_soon("render", self.render, self.settings.daemon.render_delay)
+
     def render(self) -> None:
         """Write the map site from the store's current state."""
         started = time.monotonic()
@@ -252,6 +268,8 @@ class Daemon:
                           seconds=daemon.heartbeat_interval, next_run_time=now)
         scheduler.add_job(self._tracked(self.deliver), "interval", id="webhook-retries",
                           seconds=daemon.webhook_interval)
+        scheduler.add_job(self._tracked(self.review), "interval", id="review",
+                          seconds=daemon.review_interval, next_run_time=now)
         return scheduler
 
     def _on_signal(self, signum: int, _frame: Any) -> None:

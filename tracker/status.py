@@ -9,7 +9,7 @@ layer changes only when enough independent voices say so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tracker.models import (
@@ -98,6 +98,7 @@ class _Replay:
         self.patrol_basis: list[_Position] = []
         self.access_pos: dict[str, _Position] = {}
         self.patrol_pos: dict[str, _Position] = {}
+        self.next_timer: datetime | None = None  # the first timer after the replay's end
 
     # -- evidence --------------------------------------------------------------------
     def _is_authority(self, positions: Iterable[_Position]) -> bool:
@@ -295,6 +296,7 @@ def _timeline(obs: list[Observation], overrides: Sequence[Override], replay: _Re
             t = timer[0]
             yield t, timer[1], []
         else:
+            replay.next_timer = timer[0] if timer is not None else None
             return
 
 
@@ -373,7 +375,13 @@ def derive(
             shown_by_override = in_force is not None and in_force.status is not Status.PATROLLED
             since = t if shown_by_override else replay.display_since()
         last = now_snap
-    return Derivation(_current(place_id, replay, mine, now, since, last), changes)
+    # Claims dated after `now` count from their date on: that is a review time too.
+    future = [o.observed_at for o in observations
+              if o.place_id == place_id and o.confidence >= rules.min_confidence
+              and o.observed_at > now]
+    review = min(filter(None, (replay.next_timer, *future)), default=None)
+    status = replace(_current(place_id, replay, mine, now, since, last), review_at=review)
+    return Derivation(status, changes)
 
 
 def _current(place_id: str, replay: _Replay, overrides: Sequence[Override], now: datetime,

@@ -219,7 +219,12 @@ def build_app(conninfo: str, rt: Runtime | None = None) -> procrastinate.App:
     # block the next (enqueue_due is safe to run concurrently).
     @app.task(name=TASK["tick"], queue=QUEUE, priority=PRIORITY["tick"], queueing_lock="tick")
     def tick(timestamp: int) -> int:
-        with need().transaction() as conn:
+        runtime = need()
+        # Places whose status time alone has changed (stale, a contest's end, an override's
+        # end) are derived again like places with news.
+        due = runtime.pipeline().store.due_for_review(_now())
+        with runtime.transaction() as conn:
+            _defer(conn, "derive", due)
             return _enqueue_due(conn)
 
     @app.periodic(cron=f"* * * * * */{opts.sweep_seconds}", periodic_id="sweep")

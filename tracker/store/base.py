@@ -64,6 +64,10 @@ class Store(Protocol):
         """The recorded current status of one place."""
         ...
 
+    def due_for_review(self, now: datetime) -> list[str]:
+        """Places whose status time alone has changed by ``now`` (see PlaceStatus.review_at)."""
+        ...
+
     def statuses(self) -> list[PlaceStatus]:
         """The recorded current status of every place, by place id."""
         ...

@@ -254,9 +254,24 @@ _V1_INDEXES = [
 
 INITIAL = "initial schema: articles, observations, changes, overrides, statuses, outbox"
 
+# v2: when time alone changes a place's status next (stale deadline, contest end, override
+# end); the daemon derives the place again then. Existing rows are due at once, so the
+# first review fills the column in.
+REVIEW = "place_status.review_at: when time alone changes a status next"
+_V2_INDEX = "CREATE INDEX place_status_review ON place_status (review_at)"
+_V2_FILL = "UPDATE place_status SET review_at = updated"
+
 MIGRATIONS: dict[str, list[tuple[int, str, list[str]]]] = {
-    "sqlite": [(1, INITIAL, _V1_SQLITE + _V1_INDEXES)],
-    "postgres": [(1, INITIAL, _V1_POSTGRES + _V1_INDEXES)],
+    "sqlite": [
+        (1, INITIAL, _V1_SQLITE + _V1_INDEXES),
+        (2, REVIEW, ["ALTER TABLE place_status ADD COLUMN review_at TEXT", _V2_INDEX,
+                     _V2_FILL]),
+    ],
+    "postgres": [
+        (1, INITIAL, _V1_POSTGRES + _V1_INDEXES),
+        (2, REVIEW, ["ALTER TABLE place_status ADD COLUMN review_at TIMESTAMPTZ", _V2_INDEX,
+                     _V2_FILL]),
+    ],
 }
 
 

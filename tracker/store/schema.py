@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
         ("contested", BOOL), ("stale", BOOL), ("claimants", JSON), ("contest", JSON),
         ("evidence_url", TEXT), ("evidence_title", TEXT), ("evidence_outlet", TEXT),
         ("evidence_at", TIME), ("evidence_text", TEXT), ("override", JSON), ("updated", TIME),
+        ("review_at", TIME),
     )),
     "source_states": (("name",), (
         ("name", TEXT), ("etag", TEXT), ("last_modified", TEXT), ("consecutive_errors", INT),
@@ -52,3 +53,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
         ("delivered_at", TIME), ("created_at", TIME),
     )),
 }
+
+# Columns added by a later migration: an export written before them lacks them, and
+# importing it leaves them empty (NULL).
+ADDED_LATER: dict[str, frozenset[str]] = {"place_status": frozenset({"review_at"})}

@@ -36,7 +36,7 @@ from tracker.store.base import (
     parse_time,
     utc_iso,
 )
-from tracker.store.schema import BOOL, INT, JSON, REAL, TABLES, TIME
+from tracker.store.schema import ADDED_LATER, BOOL, INT, JSON, REAL, TABLES, TIME
 
 _OBS_SELECT = (
     "SELECT o.id, o.place_id, o.status, o.claimant, o.negated, o.evidence, o.confidence, "
@@ -225,7 +225,7 @@ class SqlStore:
             place_id, s.status, self._t(s.since), s.patrolled, s.contested, s.stale,
             _dumps(list(s.claimants)), _dumps([[k, list(v)] for k, v in s.contest]),
             s.evidence_url, s.evidence_title, s.evidence_outlet, self._t(s.evidence_at),
-            s.evidence_text, override, self._t(s.updated or _now()),
+            s.evidence_text, override, self._t(s.updated or _now()), self._t(s.review_at),
         )
         cols = _STATUS_COLS.split(", ")
         updates = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
@@ -238,6 +238,12 @@ class SqlStore:
         rows = self._query(f"SELECT {_STATUS_COLS} FROM place_status WHERE place_id = ?",
                            (place_id,))
         return _status_from_row(rows[0]) if rows else None
+
+    def due_for_review(self, now: datetime) -> list[str]:
+        """Places whose status time alone has changed by ``now`` (see PlaceStatus.review_at)."""
+        rows = self._query("SELECT place_id FROM place_status WHERE review_at <= ? "
+                           "ORDER BY place_id", (self._t(now),))
+        return [r[0] for r in rows]
 
     def statuses(self) -> list[PlaceStatus]:
         """The recorded current status of every place, by place id."""
@@ -429,6 +435,8 @@ class SqlStore:
                     continue
                 table = record.pop("kind")
                 columns = TABLES[table][1]
+                for later in ADDED_LATER.get(table, ()):
+                    record.setdefault(later, None)  # an export from before the column
                 if set(record) != {c for c, _ in columns}:
                     raise InputError(f"line {lineno}: {table} record has fields "
                                      f"{sorted(record)}, expected {[c for c, _ in columns]}")
@@ -541,6 +549,7 @@ def _status_from_row(r: Sequence[Any]) -> PlaceStatus:
         contest=tuple((k, tuple(v)) for k, v in json.loads(r[7])), evidence_url=r[8],
         evidence_title=r[9], evidence_outlet=r[10], evidence_at=parse_time(r[11]),
         evidence_text=r[12], override=override, updated=parse_time(r[14]),
+        review_at=parse_time(r[15]),
     )
 
 
