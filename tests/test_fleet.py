@@ -322,3 +322,40 @@ def test_three_workers_share_300_feeds_and_survive_a_sigkill(db, tmp_path):
     assert sum(reference.values()) >= served  # the synthetic articles all carry a claim
     assert got == reference
     assert {place for _, place, *_ in reference} <= derived
+
+
+def test_the_tick_derives_places_that_time_alone_has_changed(db, tmp_path):
+    """A place closed three weeks ago with no report since: the fleet's tick finds it due
+    for review and a worker marks it stale, with no source to poll at all."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.fleet import apply_schema
+    from tracker.models import Article, DerivationRules, Observation, Status
+    from tracker.pipeline import rederive
+    from tracker.store import open_store
+
+    apply_schema(db)
+    then = datetime.now(UTC) - timedelta(days=21)
+    with open_store(db, create=True) as store:
+        for i, outlet in enumerate(("Wire A", "Wire B")):
+            url = f"https://wire{i}.example/lars"
+            store.ingest([(Article(url=url, title="Upper Lars closed", outlet=outlet,
+                                   published=then), [Observation(
+                place_id="upper-lars-crossing", status=Status.CLOSED, claimant="reporter",
+                negated=False, evidence="Closed.", confidence=0.9, observed_at=then,
+                article_url=url)])])
+        rederive(store, ["upper-lars-crossing"], then + timedelta(hours=1), DerivationRules())
+        assert not store.status("upper-lars-crossing").stale
+    config = write_config(tmp_path / "tracker.toml", db, [], 10.0, tmp_path / "maps")
+    worker = WorkerProcess(config, "solo", tmp_path, "--no-render")
+    try:
+        def stale() -> bool:
+            with open_store(db) as store:
+                return store.status("upper-lars-crossing").stale
+
+        _wait_for(stale, 60, "the stale mark")
+    finally:
+        assert worker.stop() == 0, worker.log()
+    with open_store(db) as store:
+        change = store.changes("upper-lars-crossing")[-1]
+    assert (change.cause, change.at) == ("stale", then + timedelta(days=14))
