@@ -142,6 +142,12 @@ def _find_place(places: list[IndexRow], query: str) -> IndexRow:
     return row
 
 
+def resolve_place(query: str) -> IndexRow:
+    """(id, name, kind) of the place a PLACE argument names (UnknownPlaceError with
+    suggestions when none): shared by every command that takes a PLACE."""
+    return _find_place(_tracked_places(), query)
+
+
 def _gazetteer():  # noqa: ANN202 - a Gazetteer; imported on demand
     from tracker.gazetteer import Gazetteer
 
@@ -219,7 +225,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     """Print the change log of one place."""
     from tracker.store import open_store
 
-    place_id, name, _kind = _find_place(_tracked_places(), args.place)
+    place_id, name, _kind = resolve_place(args.place)
     with open_store(database_target(args)) as store:
         changes = store.changes(place_id)
     if args.json:

@@ -89,14 +89,10 @@ def _now() -> datetime:
 
 
 def _place_id(query: str) -> str:
-    """Resolve PLACE through the gazetteer (raises UnknownPlaceError with suggestions)."""
-    try:
-        from tracker.gazetteer import Gazetteer
-    except ModuleNotFoundError as exc:  # gazetteer not built yet: take the id as given
-        if exc.name != "tracker.gazetteer":
-            raise
-        return query
-    return Gazetteer.load(tracked_only=True).lookup(query).id
+    """Resolve PLACE (raises UnknownPlaceError with suggestions)."""
+    from tracker.cli.core import resolve_place
+
+    return resolve_place(query)[0]
 
 
 def _rules() -> Any:
@@ -126,10 +122,12 @@ def _rederive(store: Any, place_ids: list[str], now: datetime) -> list[Any]:
 # -- commands ----------------------------------------------------------------------------
 def cmd_claims(args: argparse.Namespace) -> int:
     """Print the claims behind a place's status, grouped by claimant."""
+    from tracker.cli.core import resolve_place, status_label
     from tracker.query import claims_for, status_of
     from tracker.store import open_store
+    from tracker.store.snapshot import status_record
 
-    place_id = _place_id(args.place)
+    place_id, name, _kind = resolve_place(args.place)
     with open_store(database_target(args)) as store:
         status = status_of(store, place_id)
         groups = claims_for(store, place_id)
@@ -144,7 +142,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
             ],
         })
         return 0
-    print(f"{place_id}: {status.status} since {fmt_time(status.since)}")
+    since = f" since {fmt_time(status.since)}" if status.since else ""
+    print(f"{name} ({place_id}): {status_label(status_record(status))}{since}")
     if not groups:
         print("no claims recorded.")
     for g in groups:
