@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tracker.cli import COMMANDS
 from tracker.config import load_settings
 
@@ -46,3 +48,17 @@ def test_readme_demo_output_is_what_the_demo_prints(tmp_path: Path, capsys) -> N
     rows = [line.split("  ")[0] for line in shown if line.startswith(("Lachin", "Rafah", "Upper"))]
     assert rows == [line.split("  ")[0] for line in printed
                     if line.startswith(("Lachin", "Rafah", "Upper"))]
+
+
+@pytest.mark.parametrize("command", ["tracker history lachin", "tracker claims rafah"])
+def test_readme_command_examples_start_as_the_commands_do(tmp_path: Path, capsys,
+                                                          command: str) -> None:
+    from tracker.cli import main
+
+    db = tmp_path / "tracker.db"
+    assert main(["demo", "--db", str(db), "--out", str(tmp_path / "maps")]) == 0
+    capsys.readouterr()
+    assert main([*command.split()[1:], "--db", str(db)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = README.split(f"$ {command}\n", 1)[1].split("```", 1)[0].splitlines()
+    assert shown[0] == printed[0]
