@@ -296,3 +296,23 @@ def test_place_without_geometry_breaks_nothing(tmp_path, visit):
     index = visit(tmp_path).open((tmp_path / "index.html").as_uri())
     index.page.locator('[data-open-place="lost-pass"]').click()  # falls back to the page
     index.page.wait_for_url("**/place/lost-pass.html")
+
+
+def test_the_map_opens_on_the_places_with_reports(tmp_path, visit):
+    """Twin Ports and Quiet Road have no news: the first view fits the three places that
+    do, and widens to every place only when none has a status."""
+    def view(site: Path) -> dict:
+        page = visit(site).open((site / "index.html").as_uri()).page
+        return page.evaluate("""() => {
+            const b = TrackerMap.current.map.getBounds();
+            return {ports: b.contains([38.0, 41.0]), road: b.contains([41.0, 42.2]),
+                    crossing: b.contains([39.4, 45.6]), hills: b.contains([38.5, 43.5]),
+                    corridor: b.contains([40.2, 44.5])};
+        }""")
+
+    reported = view(build(tmp_path / "with-news"))
+    assert reported["crossing"] and reported["hills"] and reported["corridor"]
+    assert not (reported["ports"] and reported["road"])
+    quiet = tmp_path / "no-news"
+    render_site(quiet, sample_gazetteer(), [], [], [], NOW, tiles=False)
+    assert all(view(quiet).values())

@@ -201,6 +201,7 @@
     }
     var api = { map: map, layers: {}, parts: {}, kinds: {}, region: "" };
     var all = L.featureGroup();
+    var reported = L.featureGroup();  // places with a known status: the first view
     (data.places.features || []).forEach(function (feature) {
       var d = drawPlace(feature, feature.properties.id === data.focus);
       if (feature.properties.role === "part") {
@@ -211,6 +212,8 @@
       }
       d.group.addTo(map);
       all.addLayer(d.layer);
+      if (feature.properties.status && feature.properties.status !== "unknown" &&
+          feature.properties.role !== "part") reported.addLayer(d.layer);
     });
     api.apply = function (refit) {
       var shown = L.featureGroup();
@@ -233,7 +236,10 @@
       var b = group.getBounds();
       if (b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: data.maxZoom || 9 });
     }
-    if (data.fit !== false && all.getLayers().length) fit(all);
+    // Open on what the news says something about; with no reports yet, on every place.
+    if (data.fit !== false && all.getLayers().length) {
+      fit(reported.getLayers().length ? reported : all);
+    }
     if (data.legend) legendControl(data.legend).addTo(map);
     if (data.filters) filterControl(api, Object.keys(api.kinds).sort(), data.regions || []).addTo(map);
     document.querySelectorAll("[data-open-place]").forEach(function (node) {
