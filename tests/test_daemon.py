@@ -191,6 +191,10 @@ def test_second_daemon_on_the_same_postgres_log_refuses(tmp_path, server, start,
     message = second.log_path.read_text()
     assert "already running" in message and "server pid" in message
     assert "Traceback" not in message and first.proc.poll() is None
+    # Fleet workers would poll every source a second time: they refuse too.
+    worker = subprocess.run([sys.executable, "-m", "tracker", "worker", "--config", str(cfg)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert worker.returncode != 0 and "stop it before starting fleet workers" in worker.stderr
     # Another schema of the same database is another log: its daemon may run.
     import psycopg
 
@@ -203,7 +207,16 @@ def test_second_daemon_on_the_same_postgres_log_refuses(tmp_path, server, start,
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA other_{schema}")
     assert first.stop() < 10
-    # Once the first daemon is gone the lock is free again.
+    # Once the first daemon is gone the lock is free again; workers share it with each
+    # other, and a daemon refuses to start while any holds it.
+    workers = [PostgresDaemonLock(pg_url, shared=True) for _ in range(2)]
+    for lock in workers:
+        lock.acquire()
+    third = start(cfg, "third")
+    assert third.proc.wait(timeout=30) != 0
+    assert "2 fleet worker(s) are running" in third.log_path.read_text()
+    for lock in workers:
+        lock.release()
     again = PostgresDaemonLock(pg_url)
     again.acquire()
     again.release()

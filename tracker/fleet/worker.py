@@ -296,13 +296,26 @@ async def _heartbeats(rt: Runtime, worker: Any) -> None:
 
 def run_worker(settings: Any, options: FleetOptions | None = None) -> None:
     """Run one fleet worker until SIGTERM or SIGINT (finishing the jobs in flight)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from procrastinate.worker import Worker
+    from tracker.store.postgres import PostgresDaemonLock
 
     options = options or FleetOptions()
     conninfo = require_postgres(settings.db)
     name = options.name or f"{socket.gethostname()}:{os.getpid()}"
+    # Workers share the log with each other, never with a `tracker run` daemon.
+    lock = PostgresDaemonLock(conninfo, shared=True)
+    lock.acquire()
+    try:
+        _run_worker(settings, options, conninfo, name)
+    finally:
+        lock.release()
+
+
+def _run_worker(settings: Any, options: FleetOptions, conninfo: str, name: str) -> None:
+    """The worker proper: schema, sources, Procrastinate's worker and our heartbeats."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from procrastinate.worker import Worker
+
     apply_schema(conninfo)
     sync_sources(conninfo, settings.sources)
     rt = Runtime(settings=settings, options=options, conninfo=conninfo, name=name)

@@ -125,42 +125,53 @@ class PostgresStore(SqlStore):
 
 
 class PostgresDaemonLock:
-    """One `tracker run` per PostgreSQL log: a session advisory lock, held on a connection
-    of its own for the daemon's lifetime and dropped by the server if the process dies.
-
-    Fleet workers (`tracker worker`) share a log on purpose and do not take it.
+    """Who may run on a PostgreSQL log: one `tracker run` (an exclusive session advisory
+    lock) or any number of fleet workers (the same lock, shared), never both, since both
+    would poll every source. Held on a connection of its own for the process's lifetime;
+    the server drops it if the process dies.
     """
 
     _KEY = f"{DAEMON_LOCK_CLASS}, hashtext(coalesce(current_schema(), ''))"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, shared: bool = False) -> None:
         self.url = url
         self.target = redact(url)
+        self.shared = shared
         self._conn: psycopg.Connection | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise DatabaseLockedError naming the holder's server pid."""
+        """Take the lock or raise DatabaseLockedError saying who holds it."""
+        take = "pg_try_advisory_lock_shared" if self.shared else "pg_try_advisory_lock"
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-            got = conn.execute(f"SELECT pg_try_advisory_lock({self._KEY})").fetchone()[0]
-            holder = None if got else conn.execute(
-                "SELECT l.pid, a.client_addr, a.application_name FROM pg_locks l "
-                "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-                "AND l.classid = %s::bigint::oid "
-                "AND l.objid = (hashtext(coalesce(current_schema(), ''))::bigint "
-                "& 4294967295)::oid",
-                (DAEMON_LOCK_CLASS,)).fetchone()
+            got = conn.execute(f"SELECT {take}({self._KEY})").fetchone()[0]
+            holders = [] if got is True else conn.execute(
+                "SELECT pid, mode FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND objsubid = 2 AND classid = %s::bigint::oid "
+                "AND objid = (hashtext(coalesce(current_schema(), ''))::bigint "
+                "& 4294967295)::oid ORDER BY pid", (DAEMON_LOCK_CLASS,)).fetchall()
         except psycopg.Error as exc:
             message = " ".join(str(exc).split()) or type(exc).__name__
             raise StoreError(f"cannot connect to PostgreSQL at {self.target}: {message}") from None
         if got is not True:
             conn.close()
-            who = f"server pid {holder[0]}" if holder else "another session"
-            raise DatabaseLockedError(
-                f"another tracker daemon ({who}) is already running on {self.target}; "
-                "stop it first or use another --db")
+            raise DatabaseLockedError(self._refusal(holders))
         self._conn = conn
+
+    def _refusal(self, holders: list[tuple[int, str]]) -> str:
+        daemon = [pid for pid, mode in holders if mode == "ExclusiveLock"]
+        workers = [pid for pid, mode in holders if mode == "ShareLock"]
+        if daemon:
+            who = f"a tracker daemon (`tracker run`, server pid {daemon[0]})"
+            if self.shared:
+                return (f"{who} is running on {self.target}; stop it before starting fleet "
+                        "workers, or give the workers another database")
+            return (f"another tracker daemon (server pid {daemon[0]}) is already running on "
+                    f"{self.target}; stop it first or use another --db")
+        if workers:
+            return (f"{len(workers)} fleet worker(s) are running on {self.target}; "
+                    "`tracker run` and `tracker worker` must not share a log")
+        return f"another tracker process holds {self.target}; try again"
 
     def release(self) -> None:
         """Drop the lock (closing the session releases it)."""
