@@ -7,7 +7,7 @@ the stages never call each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,18 @@ def rederive(
         )
         new.extend(store.save_derivation(place_id, result.status, result.changes))
     return new
+
+
+def cleaned(article: Article) -> Article:
+    """The article with its untrusted text fields freed of control characters and bidi
+    overrides (see tracker.clean): every article goes through here before it is stored."""
+    from tracker.clean import clean_text
+
+    fields = {name: clean_text(getattr(article, name))
+              for name in ("url", "title", "text", "outlet", "guid", "canonical_url")}
+    if all(fields[name] == getattr(article, name) for name in fields):
+        return article
+    return replace(article, **fields)
 
 
 @dataclass
@@ -177,6 +189,7 @@ class Pipeline:
     def _ingest(
         self, articles: Sequence[Article], now: datetime
     ) -> tuple[IngestResult, frozenset[str]]:
+        articles = [cleaned(a) for a in articles]
         batch = [(a, self.extract(a, now)) for a in articles]
         if not batch:
             return IngestResult(), frozenset()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tracker.clean import one_line
 from tracker.cli.common import add_db_argument, database_target, fmt_time, print_json
 
 # `tracker status` imports this module: no models, store classes, pathlib or typing at
@@ -197,7 +198,9 @@ def _print_status_table(rows: list[tuple[IndexRow, Record]]) -> None:
                         f'{e["outlet"]}, {fmt_time(e["date"])[:10]}')
             if e["url"]:
                 evidence += f" <{e['url']}>"
-        table.append((place[1], status_label(r), fmt_time(r["since"]), _claimant(r), evidence))
+        # Cells carry text from feeds: no control character reaches the terminal.
+        table.append((place[1], status_label(r), fmt_time(r["since"]), one_line(_claimant(r)),
+                      one_line(evidence)))
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     lines = []
     for row in table:
@@ -211,7 +214,7 @@ def _print_contest(r: Record) -> None:
         return
     print("\ncontested claims:")
     for status, claimants in r["contest"].items():
-        print(f"  {status}: {', '.join(claimants)}")
+        print(one_line(f"  {status}: {', '.join(claimants)}"))
 
 
 def status_json(place: IndexRow, r: Record) -> Record:
@@ -237,7 +240,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     print(f"{name} ({place_id}): {len(changes)} changes")
     for c in changes:
         source = f"  by {c.claimant}" if c.claimant else ""
-        print(f"{fmt_time(c.at)}  {describe_change(c)}{source}  {c.evidence_url}".rstrip())
+        print(one_line(f"{fmt_time(c.at)}  {describe_change(c)}{source}  {c.evidence_url}"
+                       ).rstrip())
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tracker.clean import one_line
 from tracker.cli.common import add_db_argument, fmt_time, print_json
 
 
@@ -167,7 +168,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['name']:<{width}}  {r['kind']:<5}  {r['health']:<13}  "
               f"{fmt_time(r['last_success']):<16}  {fmt_time(r['next_attempt']):<16}  "
-              f"{r['last_error'][:80]}")
+              f"{one_line(r['last_error'])[:80]}")
     for beat in beats:
         print(f"\n{beat['worker']}: last heartbeat {fmt_time(beat['at'])} UTC")
     return 0

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from tracker.clean import one_line
 from tracker.cli.common import add_db_argument, database_target, fmt_time, print_json
 from tracker.errors import InputError
 from tracker.models import Status
@@ -147,11 +148,11 @@ def cmd_claims(args: argparse.Namespace) -> int:
     if not groups:
         print("no claims recorded.")
     for g in groups:
-        print(f"\n{g.claimant}:")
+        print(f"\n{one_line(g.claimant)}:")
         for o in g.claims:
             what = ("not " if o.negated else "") + str(o.status)
-            print(f"  {fmt_time(o.observed_at)}  {what:<14} {o.outlet}: {o.title}"
-                  f"  <{o.article_url}>")
+            print(one_line(f"  {fmt_time(o.observed_at)}  {what:<14} {o.outlet}: {o.title}"
+                           f"  <{o.article_url}>"))
     return 0
 
 
