@@ -80,3 +80,46 @@ def test_review_marks_a_silent_place_stale_without_new_reports(pipeline):
     assert (change.cause, change.stale, change.at) == ("stale", True, NOW + stale_after)
     assert pipeline.store.status("upper-lars-crossing").stale
     assert pipeline.review(later) == []  # done once
+
+
+def test_parallel_polls_of_one_place_never_undo_each_other(pipeline):
+    """Sources polled in parallel threads name the same place. Reports arrive in time
+    order, so no recorded change may ever be superseded: one would be only if a derivation
+    that read the log before another source's commit saved over a later derivation."""
+    import itertools
+    import sys
+    import threading
+    from datetime import timedelta
+
+    from tracker.models import Observation
+
+    statuses = ["closed", "open", "restricted", "blocked"]
+    clock, order = threading.Lock(), itertools.count()
+
+    def source(k: int) -> None:
+        for _ in range(40):
+            with clock:  # commit order is time order
+                i = next(order)
+                at = NOW - timedelta(hours=200) + timedelta(minutes=i)
+                url = f"https://wire{k}.example/{i}"
+                article = Article(url=url, title=f"Report {i}", outlet=f"Wire {k}",
+                                  published=at, text=f"Report {i} on the Rafah crossing.")
+                claim = Observation(place_id="rafah-crossing", status=Status(statuses[i // 9 % 4]),
+                                    claimant="reporter", negated=False, evidence="x",
+                                    confidence=0.9, observed_at=at, article_url=url)
+                pipeline.store.ingest([(article, [claim])])
+            pipeline.rederive(["rafah-crossing"], NOW)
+
+    threads = [threading.Thread(target=source, args=(k,)) for k in range(3)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    log = pipeline.store.changes("rafah-crossing", include_superseded=True)
+    assert len(log) >= 4
+    assert [c for c in log if c.superseded] == []

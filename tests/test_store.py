@@ -426,3 +426,37 @@ def test_reopen_keeps_everything(store_target):
         dump = _export(s)
     with open_store(store_target) as s:
         assert _export(s) == dump
+
+
+def test_a_derivation_from_an_older_log_is_not_saved(store):
+    """`tracker set` in one process while the daemon derives the place in another: the
+    daemon's derivation, read before the override, must not save over the newer state."""
+    from tracker.pipeline import derivation_inputs
+    from tracker.status import derive
+
+    _feed(store, [(1, "Alpha", "blocked"), (2, "Beta", "blocked")])
+    now = T0 + timedelta(hours=3)
+
+    def stale_derivation():
+        obs, ovs = store.observations("pass-x"), store.overrides("pass-x")
+        return derive("pass-x", obs, ovs, now, RULES), derivation_inputs(obs, ovs)
+
+    result, inputs = stale_derivation()
+    store.add_override(Override(place_id="pass-x", status=Status.OPEN, analyst="ana",
+                                note="phoned", start=T0))
+    assert store.save_derivation("pass-x", result.status, result.changes,
+                                 inputs=inputs) is None
+    assert store.status("pass-x") is None and store.changes("pass-x") == []
+    rederive(store, ["pass-x"], now, RULES)
+    assert store.status("pass-x").status == "open"  # the override is in force
+    # Ending an override moves the log on too; so does a new report.
+    result, inputs = stale_derivation()
+    store.end_override("pass-x", now)
+    assert store.save_derivation("pass-x", result.status, result.changes,
+                                 inputs=inputs) is None
+    result, inputs = stale_derivation()
+    store.ingest([(art(7, "Gamma"), [obs("open", 2.5)])])
+    assert store.save_derivation("pass-x", result.status, result.changes,
+                                 inputs=inputs) is None
+    rederive(store, ["pass-x"], now, RULES)
+    assert store.status("pass-x").status == "blocked" and store.status("pass-x").override is None

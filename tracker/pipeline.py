@@ -6,17 +6,20 @@ the stages never call each other.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker.errors import StoreError
 from tracker.models import (
     Article,
     DerivationRules,
     IngestResult,
     Observation,
+    Override,
     SourceState,
     StatusChange,
 )
@@ -47,18 +50,43 @@ def guess_language(text: str) -> str:
     return guess(text)
 
 
+# How often a derivation is redone when its log changed under it (see rederive).
+MAX_DERIVE_ATTEMPTS = 20
+
+
+def derivation_inputs(observations: Sequence[Observation],
+                      overrides: Sequence[Override]) -> tuple[int, int, int]:
+    """What a place's derivation was computed from, as the store can check it: the last
+    observation id, the last override id and how many overrides have ended."""
+    return (max((o.id or 0 for o in observations), default=0),
+            max((o.id or 0 for o in overrides), default=0),
+            sum(o.ended_at is not None for o in overrides))
+
+
 def rederive(
     store: Store, place_ids: Iterable[str], now: datetime, rules: DerivationRules
 ) -> list[StatusChange]:
-    """Recompute the status and change log of each place; return the newly recorded changes."""
+    """Recompute the status and change log of each place; return the newly recorded changes.
+
+    Another process may add a report or an override while a place is derived (`tracker
+    set` while the daemon runs): the store then refuses the save, which was computed from
+    an older log, and the place is derived again from the newer one.
+    """
     from tracker.status import derive
 
     new: list[StatusChange] = []
     for place_id in sorted(set(place_ids)):
-        result = derive(
-            place_id, store.observations(place_id), store.overrides(place_id), now, rules
-        )
-        new.extend(store.save_derivation(place_id, result.status, result.changes))
+        for _attempt in range(MAX_DERIVE_ATTEMPTS):
+            observations, overrides = store.observations(place_id), store.overrides(place_id)
+            result = derive(place_id, observations, overrides, now, rules)
+            saved = store.save_derivation(place_id, result.status, result.changes,
+                                          inputs=derivation_inputs(observations, overrides))
+            if saved is not None:
+                new.extend(saved)
+                break
+        else:
+            raise StoreError(f"could not derive {place_id}: its log kept changing during "
+                             f"{MAX_DERIVE_ATTEMPTS} attempts")
     return new
 
 
@@ -118,6 +146,11 @@ class Pipeline:
         self._client = client
         self._geocoder: Any = None
         self._reader: Any = None
+        # The daemon polls sources in parallel threads, and two sources may name the same
+        # place: a derivation that read the observations before another source's commit
+        # must not save over the later one (nor mark its changes superseded). Derivation
+        # is CPU-bound, so running one at a time costs nothing.
+        self._derive_lock = threading.Lock()
 
     # -- the parts, built on first use -------------------------------------------------
     @property
@@ -198,7 +231,8 @@ class Pipeline:
 
     def rederive(self, place_ids: Iterable[str], now: datetime) -> list[StatusChange]:
         """Recompute the given places; return the changes that are new."""
-        return rederive(self.store, place_ids, now, self.settings.derivation)
+        with self._derive_lock:
+            return rederive(self.store, place_ids, now, self.settings.derivation)
 
     def review(self, now: datetime) -> list[StatusChange]:
         """Derive again the places whose status time alone has changed by ``now`` (a stale

@@ -55,9 +55,11 @@ class Store(Protocol):
         ...
 
     def save_derivation(
-        self, place_id: str, status: PlaceStatus, changes: Sequence[StatusChange]
-    ) -> list[StatusChange]:
-        """Record a place's current status and change log; return the new changes."""
+        self, place_id: str, status: PlaceStatus, changes: Sequence[StatusChange],
+        *, inputs: tuple[int, int, int] | None = None,
+    ) -> list[StatusChange] | None:
+        """Record a place's current status and change log; return the new changes, or
+        None (nothing saved) when ``inputs`` no longer describe the place's log."""
         ...
 
     def status(self, place_id: str) -> PlaceStatus | None:

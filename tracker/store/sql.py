@@ -48,6 +48,10 @@ _CHANGE_COLS = (
     "patrolled, stale, cause, observation_ids, superseded_at"
 )
 _STATUS_COLS = ", ".join(name for name, _ in TABLES["place_status"][1])
+# What a derivation of one place reads (checked in the write transaction that saves it).
+_INPUTS = ("SELECT (SELECT coalesce(max(id), 0) FROM observations WHERE place_id = ?), "
+           "(SELECT coalesce(max(id), 0) FROM overrides WHERE place_id = ?), "
+           "(SELECT count(*) FROM overrides WHERE place_id = ? AND ended_at IS NOT NULL)")
 _OVERRIDE_COLS = "id, place_id, status, analyst, note, source_url, start_at, until, ended_at"
 _SOURCE_COLS = ", ".join(name for name, _ in TABLES["source_states"][1])
 
@@ -181,17 +185,23 @@ class SqlStore:
 
     # -- derivations ------------------------------------------------------------------
     def save_derivation(
-        self, place_id: str, status: PlaceStatus, changes: Sequence[StatusChange]
-    ) -> list[StatusChange]:
+        self, place_id: str, status: PlaceStatus, changes: Sequence[StatusChange],
+        *, inputs: tuple[int, int, int] | None = None,
+    ) -> list[StatusChange] | None:
         """Record the current status and change log of a place; return the new changes.
 
         Recorded changes are kept; those the new log no longer contains are marked
-        superseded (never deleted); changes not yet recorded are appended.
+        superseded (never deleted); changes not yet recorded are appended. With
+        ``inputs`` (see tracker.pipeline.derivation_inputs), nothing is saved and None is
+        returned when the place's log has moved on since the derivation read it.
         """
         now = self._t(_now())
         wanted = {change_key(c): c for c in changes}
         new: list[StatusChange] = []
         with self._write() as cur:
+            if inputs is not None and tuple(self._x(cur, _INPUTS, (place_id,) * 3).fetchone()) \
+                    != tuple(inputs):
+                return None
             recorded = dict(self._x(
                 cur, "SELECT change_key, id FROM changes WHERE place_id = ? "
                 "AND superseded_at IS NULL", (place_id,)).fetchall())
