@@ -52,15 +52,20 @@ class HelpFormatter(argparse.HelpFormatter):
                          _terminal_columns() - 2 if width is None else width)
 
 
+_columns: list[int] = []  # the terminal width, asked once per process
+
+
 def _terminal_columns() -> int:
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
+    if not _columns:
+        try:
+            columns = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+            except (AttributeError, ValueError, OSError):
+                columns = 80
+        _columns.append(columns)
+    return _columns[0]
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -71,6 +71,12 @@ def schema_version(conn: sqlite3.Connection, path: str, *, create: bool = False)
     that is not a tracker log.
     """
     try:
+        try:  # the usual case first: one query
+            return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations"
+                                ).fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
         tables = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables and not create:
