@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from tracker.extract.geocode import Geocoder, _resolve_overlaps, place_mentions
+from tracker.extract.geocode import Geocoder, place_mentions
+from tracker.extract.geocode_hits import resolve_overlaps
 from tracker.extract.text import fold
 from tracker.gazetteer import Gazetteer
 
@@ -439,11 +440,11 @@ def test_sports_clubs_named_after_places(geo: Geocoder, text: str, name: str, ro
     "  Double  spaces  around Yerevan  and Gyumri,  then -- dashes.",
 ])
 def test_nested_names_resolve_like_the_full_rule(geo: Geocoder, text: str) -> None:
-    # The quick overlap resolution in _hits must keep exactly what _resolve_overlaps keeps.
+    # The quick overlap resolution in _hits must keep exactly what resolve_overlaps keeps.
     folded = fold(text)
     hits, kept, _, _ = geo._hits(folded)
     if kept is not None:
-        assert kept == _resolve_overlaps(hits, geo._compound_ok)
+        assert kept == resolve_overlaps(hits, geo._compound_ok)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -534,3 +535,78 @@ def test_kind_at_runs_on_its_own_trigger(geo: Geocoder, text: str) -> None:
 def test_kind_word_without_a_link_adds_nothing(geo: Geocoder) -> None:
     text = "Traders waited at the crossing, at Dajabón."
     assert "dajabon-crossing" not in ids(geo.find_mentions(text))
+
+
+# --- the ASCII automaton's engines and the quick path (speed work must not move results) ----
+ENGINE_TEXTS = [
+    "Trucks left Goris for Stepanakert via the Lachin Corridor and the Hakari bridge.",
+    "Aid entered through the Rafah crossing, officials in Cairo said on Monday.",
+    "Traffic on the Stepanakert-Goris road resumed; the Goris-Kapan road stayed shut.",
+    "Loading resumed at Odesa, Chornomorsk and Pivdennyi, the three ports.",
+    "YEREVAN, May 3 - Convoys reached Bishkek and Breda overnight.",
+    "Queues grew at the crossing at Rafah and at the Erez and Kerem Shalom crossings.",
+    "Georgia reopened its border with Armenia; Moscow's officials said nothing.",
+    "The striker scored twice for Dynamo Kyiv in Lviv.",
+    "Drivers waited for hours in Ufa and in UFA, then in Komsomolsk-on-Amur.",
+    "  Double  spaces  around Yerevan  and Gyumri,  then -- dashes.",
+    "The humanitarian corridor failed again; Mariupol stayed under fire.",
+    "Residents of Stepanakert and Shusha waited. Peacekeepers guarded the road from Lachin "
+    "to Shusha.",
+]
+
+
+def _full(m) -> tuple:
+    import dataclasses
+
+    return dataclasses.astuple(m)
+
+
+def test_daachorse_matcher_reports_what_pyahocorasick_reports() -> None:
+    pytest.importorskip("daachorse")
+    from tracker.extract.automaton import AsciiMatcher, PlainAsciiMatcher
+
+    keys = [" san ", " san jose ", " jose ", " new york ", " york ", " yorkshire ", " a b ",
+            " b c "]
+    payloads = {k: (len(k), i, "", True, False, None) for i, k in enumerate(keys)}
+    fast, plain = AsciiMatcher(keys, payloads), PlainAsciiMatcher(keys, payloads)
+    for text in (" san jose   new york yorkshire ", " a b c ", " jose san ", "", " xyz "):
+        data = text.encode("ascii")
+        found = [(s, e, fast.payloads[k]) for s, e, k in fast.find_matches(data)]
+        assert found == [(s, e, plain.payloads[k]) for s, e, k in plain.find_matches(data)]
+    assert fast.find_matches(b" san jose ") == [(0, 5, 0), (0, 10, 1), (4, 10, 2)]
+
+
+def test_geocoder_without_daachorse_finds_the_same(geo: Geocoder) -> None:
+    # The pyahocorasick fallback for the ASCII keys gives the very same mentions.
+    from tracker.extract.automaton import PlainAsciiMatcher
+
+    payload = {k: v for k, v in geo._automaton.items() if k.isascii()}
+    plain = Geocoder(geo.gazetteer)
+    matcher = PlainAsciiMatcher(sorted(payload), payload)
+    plain._ascii_find, plain._ascii_payloads = matcher.find_matches, matcher.payloads
+    plain._key_rows = [None] * len(matcher.payloads)
+    for text in ENGINE_TEXTS:
+        assert [_full(m) for m in plain.find_mentions(text)] == [
+            _full(m) for m in geo.find_mentions(text)
+        ], text
+
+
+def test_quick_path_equals_the_full_path(geo: Geocoder) -> None:
+    full = Geocoder(geo.gazetteer)
+    full._quick_mentions = lambda text, matches: None  # every text takes the full path
+    for text in ENGINE_TEXTS + ["Convoys reached Bishkek, Breda and Tucson.", "Nothing here."]:
+        assert [_full(m) for m in full.find_mentions(text)] == [
+            _full(m) for m in geo.find_mentions(text)
+        ], text
+    (m,) = geo.find_mentions("Drivers waited for hours in Breda.")
+    assert vars(m) == vars(full.find_mentions("Drivers waited for hours in Breda.")[0])
+
+
+def test_automaton_cache_file_names_its_engine(monkeypatch) -> None:
+    # A cache written with daachorse is never read without it (and the other way round).
+    from tracker.extract import automaton
+
+    gaz = Gazetteer.load()
+    with_engine = automaton._cache_file(gaz)
+    monkeypatch.setattr(automaton, "ENGINE", "other-engine")
+    assert automaton._cache_file(gaz) != with_engine

@@ -4,6 +4,11 @@ whole-word key, built once and pickled in the user's cache directory.
 Keys are word views (" name ", see tracker.extract.text.word_view); the payload of a key is
 (key length, record index, language, is the canonical name, joins names with a dash, edges),
 where edges is None or (open end, leading punctuation, trailing punctuation).
+
+Two automatons: every key (pyahocorasick), and the ASCII keys alone, which are all that ASCII
+text can match. The ASCII one runs on daachorse's double-array trie when daachorse is
+installed (about twice as fast over a news text as pyahocorasick's trie, whose per-character
+steps chase pointers), else on pyahocorasick; both report the same matches in the same order.
 """
 
 from __future__ import annotations
@@ -17,13 +22,21 @@ from typing import Any
 
 import ahocorasick
 
+try:
+    import daachorse
+except ImportError:  # optional: pyahocorasick runs the ASCII keys too, only slower
+    daachorse = None
+
 from tracker.extract.text import FOLD_VERSION, fold_alias, word_view
 from tracker.gazetteer import CATALOGUE_FILE, Gazetteer
 
-_RECORDS_VERSION = 10  # bump when the keys or the payload change
+_RECORDS_VERSION = 11  # bump when the keys, the payload or the pickled form change
 # Azerbaijani and Turkish add case endings to names: their keys are open at the end.
 SUFFIXING = frozenset({"az", "tr"})
 
+# What runs the ASCII keys; part of the cache file's name (a file written with daachorse is
+# never read without it).
+ENGINE = "daachorse" if daachorse is not None else "pyahocorasick"
 _CACHE: dict[tuple[str, int], Any] = {}
 CACHE_KEEP = 6
 
@@ -42,7 +55,11 @@ def automatons_for(gazetteer: Gazetteer, markers: tuple[str, ...] = ()) -> tuple
     gc.disable()  # many small objects: the cyclic GC only slows this down
     try:
         autos = _read_cached(cache_file)
-        if not (isinstance(autos, tuple) and len(autos) == 2):
+        if not (
+            isinstance(autos, tuple)
+            and len(autos) == 2
+            and isinstance(autos[1], (AsciiMatcher, PlainAsciiMatcher))
+        ):  # missing, damaged or of another make: built anew
             autos = _build_automatons(gazetteer.records, markers)
             _write_cached(cache_file, autos)
     finally:
@@ -92,14 +109,62 @@ def _build_automatons(
     # them, so keys go in with frequent letters first (then the rest by code point): a few
     # per cent faster on Latin text.
     ordered = sorted(keyed, key=_letter_ranks)
-    autos = []
-    for keys in (ordered, [k for k in ordered if k.isascii()]):
-        auto = ahocorasick.Automaton()
-        for k in keys:
-            auto.add_word(k, keyed[k])
-        auto.make_automaton()
-        autos.append(auto)
-    return autos[0], autos[1]
+    ascii_keys = [k for k in ordered if k.isascii()]
+    if daachorse is not None:
+        return _pyahocorasick(ordered, keyed), AsciiMatcher(ascii_keys, keyed)
+    return _pyahocorasick(ordered, keyed), PlainAsciiMatcher(ascii_keys, keyed)
+
+
+def _pyahocorasick(keys: list[str], payloads: dict[str, tuple]) -> Any:
+    auto = ahocorasick.Automaton()
+    for k in keys:
+        auto.add_word(k, payloads[k])
+    auto.make_automaton()
+    return auto
+
+
+class AsciiMatcher:
+    """ASCII keys on daachorse's double-array Aho-Corasick trie. ``find_matches(data)`` gives
+    (start, end, key) of every match in ASCII bytes (nested and overlapping ones too), in
+    the order of pyahocorasick's ``Automaton.iter``; ``payloads[key]`` is its payload."""
+
+    __slots__ = ("_trie", "find_matches", "payloads")
+
+    def __init__(self, keys: list[str], payloads: dict[str, tuple]) -> None:
+        self._setup(
+            daachorse.DoubleArrayAhoCorasick([k.encode("ascii") for k in keys]),
+            [payloads[k] for k in keys],
+        )
+
+    def _setup(self, trie: Any, payloads: list[tuple]) -> None:
+        self._trie = trie
+        self.find_matches = trie.find_overlapping
+        self.payloads = payloads
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes, list[tuple]]]:
+        return _restore_matcher, (self._trie.serialize(), self.payloads)
+
+
+class PlainAsciiMatcher:
+    """The ASCII keys on pyahocorasick (daachorse not installed), with AsciiMatcher's
+    ``find_matches`` and ``payloads``."""
+
+    __slots__ = ("_automaton", "payloads")
+
+    def __init__(self, keys: list[str], payloads: dict[str, tuple]) -> None:
+        self._automaton = _pyahocorasick(keys, {k: (len(k), i) for i, k in enumerate(keys)})
+        self.payloads = [payloads[k] for k in keys]
+
+    def find_matches(self, data: bytes) -> list[tuple[int, int, int]]:
+        """(start, end, key) of every match in ASCII ``data``."""
+        found = self._automaton.iter(data.decode("ascii"))
+        return [(end - size + 1, end + 1, key) for end, (size, key) in found]
+
+
+def _restore_matcher(data: bytes, payloads: list[tuple]) -> AsciiMatcher:
+    matcher = AsciiMatcher.__new__(AsciiMatcher)
+    matcher._setup(daachorse.DoubleArrayAhoCorasick.deserialize(data), payloads)
+    return matcher
 
 
 _FREQUENT = {c: i for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")}
@@ -118,7 +183,7 @@ def _cache_file(gazetteer: Gazetteer, markers: tuple[str, ...] = ()) -> Path | N
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     ident = (
         f"{catalogue.resolve()}|{st.st_mtime_ns}|{st.st_size}|{FOLD_VERSION}|{_RECORDS_VERSION}"
-        f"|{'|'.join(markers)}"
+        f"|{'|'.join(markers)}|{ENGINE}"
     )
     digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
     return Path(base) / "corridor-tracker" / f"automaton-{digest}.pickle"

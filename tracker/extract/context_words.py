@@ -49,6 +49,36 @@ def words_after(text: str, end: int, n: int) -> list[str]:
     return ([m.group(1)] if m else []) + words[:n]
 
 
+def words_after_pair(text: str, end: int) -> tuple[list[str], list[str]]:
+    """``words_after(text, end, 1)`` and ``words_after(text, end, 2)``, read once."""
+    tail = text[end : end + 40].casefold()
+    m = POSSESSIVE.match(tail)
+    words = WORDS.findall(tail)
+    lead = [m.group(1)] if m else []
+    return lead + words[:1], lead + words[:2]
+
+
 def ends_with_any(words: list[str], phrases: frozenset[str]) -> bool:
+    """True when ``words`` end with one of ``phrases`` (each one or more words)."""
+    if not words:
+        return "" in phrases
+    # A phrase can only match when its last word is the last word: a few phrases to try,
+    # not all of them (the index is made once per phrase set).
+    by_last = _BY_LAST_WORD.get(phrases)
+    if by_last is None:
+        by_last = _BY_LAST_WORD[phrases] = _index_by_last_word(phrases)
+    candidates = by_last.get(words[-1])
+    if not candidates:
+        return False
     joined = " ".join(words)
-    return any(joined == p or joined.endswith(" " + p) for p in phrases)
+    return any(joined == p or joined.endswith(" " + p) for p in candidates)
+
+
+_BY_LAST_WORD: dict[frozenset[str], dict[str, tuple[str, ...]]] = {}
+
+
+def _index_by_last_word(phrases: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for p in phrases:
+        index.setdefault(p.rsplit(" ", 1)[-1], []).append(p)
+    return {last: tuple(group) for last, group in index.items()}

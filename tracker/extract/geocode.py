@@ -22,11 +22,20 @@ from tracker.extract.context_words import (
     sentence_bounds,
     sentence_words,
     words_after,
+    words_after_pair,
     words_before,
 )
+from tracker.extract.geocode_hits import (
+    edge_span,
+    pyahocorasick_matches,
+    resolve_overlaps,
+    settle,
+)
 from tracker.extract.geocode_lists import ListRules
+from tracker.extract.geocode_quick import QUICK_FIELDS, QuickMentions, quick_mention
 from tracker.extract.text import (
     Folded,
+    ascii_view,
     fold,
     fold_alias,
     has_case,
@@ -62,53 +71,12 @@ _LANG_OF_SCRIPT = {
     "Cyrillic": "ru",
     "Greek": "el",
 }
-# Azerbaijani and Turkish add case endings to names (their keys are open-ended, see
-# tracker.extract.automaton); the endings a name may take, folded (ı -> i, ə -> e, ü -> u):
-_SUFFIXES = frozenset(
-    {
-        "nde",
-        "nda",
-        "nden",
-        "ndan",
-        "nin",
-        "nun",
-        "ni",
-        "na",
-        "ne",
-        "nu",
-        "de",
-        "da",
-        "den",
-        "dan",
-        "te",
-        "ta",
-        "ten",
-        "tan",
-        "e",
-        "a",
-        "i",
-        "u",
-        "in",
-        "un",
-        "ya",
-        "ye",
-        "yi",
-        "yu",
-        "yla",
-        "yle",
-        "la",
-        "le",
-        "dir",
-        "dur",
-    }
-)
 # Endings only adjectives take (Russian, Ukrainian): a noun name never ends so in any case.
 _ADJECTIVE_END = re.compile(
     r"(?:ий|ый|ая|яя|ое|ее|ые|ие|ых|их|ым|им|ого|его|ому|ему|ыми|ими|ую|юю|ій|ої|ські|ський)$",
     re.IGNORECASE,
 )
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_WORD_TAIL = re.compile(r"\w{1,5}\b")
 _NEXT_NAME = re.compile(r"\s+([A-ZА-ЯЁ][\w'-]+)")
 _LINKING = re.compile(r"\s+(to|and)\s+")
 _ROUTE_LEAD = re.compile(r"(?:^|\W)(?:to|towards|and)\W*$", re.IGNORECASE)
@@ -230,18 +198,24 @@ class _Plan(NamedTuple):
     fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
-class Geocoder(ListRules):
+class Geocoder(QuickMentions, ListRules):
     """Finds mentions of gazetteer places in text."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.records = gazetteer.records
         self.rules = load_rules()
-        # All names, and the names in ASCII only: ASCII text can match no other name, and
-        # the smaller trie is about 20% faster to run (one pass over a text either way).
+        # All names, and the names in ASCII only: ASCII text can match no other name, and the
+        # smaller automaton (on daachorse when installed) runs 2-3x faster over a text.
         self._automaton, self._ascii_automaton = automatons_for(gazetteer, self.rules["markers"])
+        self._ascii_find = self._ascii_automaton.find_matches
+        self._ascii_payloads = self._ascii_automaton.payloads
+        # Per key of the ASCII automaton: its row for quick mentions (see _key_row).
+        self._key_rows: list[tuple | int | bool | None] = [None] * len(self._ascii_payloads)
         self._index_of = {r["id"]: i for i, r in enumerate(self.records)}
-        self._plans: dict[int, _Plan] = {}
+        # Per record index, filled on first sight: its _Plan, and its row (see _row).
+        self._plans: list[_Plan | None] = [None] * len(self.records)
+        self._rows: list[tuple | None] = [None] * len(self.records)
         self._anchors = frozenset().union(*(r["anchors"] for r in self.rules.get("anchored", [])))
 
     # --- the pass -----------------------------------------------------------------------
@@ -249,42 +223,59 @@ class Geocoder(ListRules):
         """Every place mention in ``text``, sorted by start (offsets into ``text``)."""
         if not text:
             return []
-        folded = fold(text)
-        hits, kept, disjoint, (listed, kind, sport) = self._hits(folded)
-        view = folded.view
+        data = ascii_view(text)  # ASCII text (folded offsets are text offsets)
+        if data is not None:
+            folded = None
+        else:
+            folded = fold(text)
+            if folded.offsets is None and folded.runs is None and folded.view.isascii():
+                # Folded char for char, as English with a dash or a curly quote is: the
+                # ASCII automaton serves.
+                data = folded.view.encode("ascii")
+        matches = None
+        if data is not None:
+            matches = self._ascii_find(data)
+            mentions = self._quick_mentions(text, matches)
+            if mentions is not None:
+                return mentions
+            if folded is None:
+                folded = Folded(None, text, view_bytes=data)
+        hits, kept, disjoint, (listed, kind, sport) = self._hits(folded, matches)
         if not hits:  # route and anchored mentions need a named place too
             found = self._coordinated(text, []) if listed else []
             return self._kind_at(text, found) if kind else found
         if kept is None:  # overlaps the quick resolution leaves to the full rule
-            kept = _resolve_overlaps(hits, self._compound_ok)
+            kept = resolve_overlaps(hits, self._compound_ok)
         span = None if folded.offsets is None and folded.runs is None else folded.span
         mentions = []
         several = False
         comma = False  # a name right before a comma: an apposition may make it a person
         country = False  # a country named: a border group may follow
-        plans = self._plans
+        rows = self._rows
         for start, end, index, lang, _, _ in kept:
             if span:
                 start, end = span(start, end)
             matched = text[start:end]
-            plan = plans.get(index) or self._plan(index)
-            simple = matched.isascii() and matched.isalpha() and len(matched) > 3
-            if simple and plan.quick and matched[0].isupper() and not matched.isupper():
+            # One small tuple per place: what follows touches little memory that the pass
+            # has not (a place's plan and its Mention fields are cold in a varied stream).
+            quick, joins, pid, name, pkind, tracked, link, km = rows[index] or self._row(index)
+            if quick and len(matched) > 3 and matched.istitle() and matched.isascii() and (
+                matched.isalpha()
+            ):
                 # By far the most frequent hit: a capitalised plain name, made right here.
-                fields = plan.fields.copy()
-                fields["text"] = matched
-                fields["start"] = start
-                fields["end"] = end
-                fields["language"] = lang
-                mention = _new_object(Mention)
-                _set_attribute(mention, "__dict__", fields)
+                # (Names of 3 letters or fewer must be in capitals, see _case_ok.)
+                mention = quick_mention(
+                    pid, name, pkind, tracked, link, km, matched, start, end, lang
+                )
             else:
+                simple = matched.isascii() and matched.isalpha() and len(matched) > 3
+                plan = self._plans[index]
                 mention = self._one_mention(text, start, end, matched, index, lang, plan, simple)
                 if mention is None:
                     continue
                 country = country or mention.kind == "country"
             mentions.append(mention)
-            several = several or plan.several
+            several = several or joins
             comma = comma or text.startswith(",", end)
         # The rules on several mentions run only when a mention can start one.
         if several:
@@ -303,7 +294,7 @@ class Geocoder(ListRules):
         # any mention: then they run; the list rules return their input when they add none).
         if several or mentions is not before:
             country = comma = True
-        if country and " border" in view:
+        if country and " border" in folded.view:
             mentions = self._border_group(folded, text, mentions)
         if comma and ", " in text:
             mentions = self._appositions(text, mentions)
@@ -341,13 +332,13 @@ class Geocoder(ListRules):
         return self._mention(text, start, end, matched, index, lang)
 
     def _hits(
-        self, folded: Folded
+        self, folded: Folded, matches: list[tuple] | None = None
     ) -> tuple[list[tuple], list[tuple] | None, bool, tuple[bool, bool, bool]]:
         """Whole-word matches in folded text: the automaton's keys are padded with spaces
         (``Folded.view``), so the boundary check runs in C; only suffixing languages check
         a tail here. Hits are plain tuples in the field order of ``_Hit`` (cheaper to make).
         Returns every hit; the hits that survive their overlaps when nesting settles them
-        (see ``_settle``), else None; whether no hits overlap; which marker words were seen:
+        (see ``settle``), else None; whether no hits overlap; which marker words were seen:
         (a plural kind word, "crossings"; a singular one before a link, "crossing at"; a
         sport word, "striker")."""
         out = []
@@ -356,14 +347,23 @@ class Geocoder(ListRules):
         covering: set[int] = set()  # starts of kept hits that dropped hits inside them
         last = 0
         disjoint = True
-        ft = folded.text
-        view = folded.view
-        auto = self._ascii_automaton if view.isascii() else self._automaton
-        for end, (klen, index, lang, canonical, dashed, edges) in auto.iter(view):
-            # word_view adds one leading space: view index i is folded index i - 1.
-            start = end - klen + 1
+        # Matches are (view start, view end, key): key is the payload itself (pyahocorasick)
+        # or its index in ``payloads`` (daachorse, on the ASCII view as bytes).
+        payloads = self._ascii_payloads
+        if matches is not None:  # the ASCII automaton's, found already
+            pass
+        elif folded.view_bytes is not None:
+            matches = self._ascii_find(folded.view_bytes)
+        elif folded.view.isascii():
+            matches = self._ascii_find(folded.view.encode("ascii"))
+        else:
+            matches, payloads = pyahocorasick_matches(self._automaton, folded.view), None
+        for start, end, key in matches:
+            klen, index, lang, canonical, dashed, edges = payloads[key] if payloads else key
+            # word_view adds one leading space: view index i is folded index i - 1, so the
+            # name after the key's leading space starts at folded index ``start``.
             if edges is None:  # most names: the key is the whole name, closed at both ends
-                stop = end - 1
+                stop = end - 2
             elif index < 0:  # a marker, not a name: a kind word or a sport word
                 rules = self.rules  # looked up here: most texts hold no marker
                 if edges in rules["sports_club"]["markers"]:
@@ -371,11 +371,15 @@ class Geocoder(ListRules):
                 if edges in rules["plural_markers"]:
                     marked = True
                 kind_at = rules["kind_at"]
-                if not kind and edges in kind_at["markers"] and kind_at["ahead"].match(view, end):
+                if (
+                    not kind
+                    and edges in kind_at["markers"]
+                    and kind_at["ahead"].match(folded.view, end - 1)
+                ):
                     kind = True
                 continue
             else:
-                span = _edge_span(ft, start, end, edges)
+                span = edge_span(folded.text, start, end - 1, edges)
                 if span is None:
                     continue
                 start, stop = span
@@ -385,7 +389,7 @@ class Geocoder(ListRules):
                 if disjoint:  # the first overlap: from here on the kept hits are apart
                     disjoint = False
                     kept = out[:-1]
-                if kept is not None and not _settle(kept, covering, hit, self._compound_ok):
+                if kept is not None and not settle(kept, covering, hit, self._compound_ok):
                     kept = None
             elif not disjoint and kept is not None:
                 kept.append(hit)
@@ -394,7 +398,7 @@ class Geocoder(ListRules):
 
     def _plan(self, index: int) -> _Plan:
         """The plan of record ``index``, worked out on its first mention."""
-        plan = self._plans.get(index)
+        plan = self._plans[index]
         if plan is not None:
             return plan
         rec = self.records[index]
@@ -420,7 +424,7 @@ class Geocoder(ListRules):
         several = bool(route_links) or rec["id"] in self._anchors
         plan = self._plans[index] = _Plan(
             plain=plain,
-            quick=plain and _FAST_MENTION,
+            quick=plain and _FAST_MENTION and QUICK_FIELDS,
             generated=rec["id"].startswith(_GENERATED),
             route_links=route_links,
             anchor=rec["id"] in self._anchors,
@@ -468,6 +472,7 @@ class Geocoder(ListRules):
         plan = self._plan(index)
         role = "place"
         flags = rec.get("flags", ())
+        seen: dict[str, list[str]] = {}  # words around the name, read once (see below)
         if rec["kind"] == "country":
             rec, role = self._country_sense(text, start, rec)
             plan = self._plan(self._index_of[rec["id"]])
@@ -475,11 +480,12 @@ class Geocoder(ListRules):
             role = "dateline"
         elif "seat" in flags:  # "the Kremlin", "the White House": always the government
             role = "government"
-        elif plan.governs and self._government_phrase(text, start, end, "capital" in flags):
+        elif plan.governs and self._government_phrase(text, start, end, flags, seen):
             role = "government"
         elif "capital" in flags:
-            after = words_after(text, end, 2)
-            before = words_before(text, start, 3)
+            # The words around the name, if the test above read them already.
+            after = seen.get("after2") or words_after(text, end, 2)
+            before = seen.get("before3") or words_before(text, start, 3)
             gov = ends_with_any(before, rules["government_before"]) or (
                 bool(after[:1])
                 and after[0] in rules["government_after"]
@@ -500,21 +506,24 @@ class Geocoder(ListRules):
         after = words_after(text, end, 1)
         return bool(after) and after[-1] in self.rules["port_words"]
 
-    def _government_phrase(self, text: str, start: int, end: int, capital: bool) -> bool:
+    def _government_phrase(
+        self, text: str, start: int, end: int, flags: Any, seen: dict[str, list[str]]
+    ) -> bool:
         """ "Gaza's interior ministry" (a capital or region), "officials in Pristina" (a
-        capital only: "authorities in Crimea" still name Crimea as a place)."""
+        capital only: "authorities in Crimea" still name Crimea as a place). The words read
+        around a capital are left in ``seen`` ("before3", "after2") for the capital rule."""
         rules = self.rules
-        before = words_before(text, start, 2)
-        if (
-            capital
-            and len(before) == 2
-            and before[1] in rules["government_links"]
-            and before[0] in rules["government_nouns"]
-        ):
-            return True
+        if "capital" in flags:
+            before = seen["before3"] = words_before(text, start, 3)
+            if (
+                len(before) >= 2
+                and before[-1] in rules["government_links"]
+                and before[-2] in rules["government_nouns"]
+            ):
+                return True
         if not POSSESSIVE.match(text, end, end + 2):
             # "Gilgit-Baltistan officials said": a government noun right after the name
-            nxt = words_after(text, end, 1)
+            nxt, seen["after2"] = words_after_pair(text, end)
             return bool(nxt) and nxt[0] in rules["government_right_after"]
         sentence_end = SENTENCE_END.search(text, end, end + 60)
         after = WORDS.findall(text[end + 2 : sentence_end.start() if sentence_end else end + 60])
@@ -771,80 +780,6 @@ def _new_mention(start: int, end: int, matched: str, plan: _Plan, lang: str, rol
     mention = _new_object(Mention)
     _set_attribute(mention, "__dict__", fields)
     return mention
-
-
-def _settle(kept: list[tuple], covering: set[int], hit: tuple, compound_ok: Any) -> bool:
-    """Resolve ``hit`` against the ``kept`` hits it overlaps, as ``_resolve_overlaps`` would,
-    when nesting alone decides: a hit inside a longer kept one is dropped, a hit over
-    shorter kept ones replaces them. False (``kept`` is then unusable) when the full rule is
-    needed: a partial overlap, equal spans, or a dashed name over a name it may keep
-    (``compound_ok``) or over hits that dropped others (the dashed name may keep those).
-    ``covering`` holds the starts of kept hits that dropped others."""
-    start, end = hit[0], hit[1]
-    outer = kept[-1]
-    if outer[0] <= start and end <= outer[1]:
-        if outer[1] - outer[0] == end - start:
-            return False
-        if outer[5] and compound_ok(outer, hit):
-            return False
-        covering.add(outer[0])  # "Port of X", then "X": X is dropped
-        return True
-    dashed = hit[5]
-    while kept and kept[-1][1] > start:
-        inner = kept[-1]
-        if inner[0] < start or inner[1] > end or inner[1] - inner[0] == end - start:
-            return False
-        if dashed and (inner[0] in covering or compound_ok(hit, inner)):
-            return False
-        kept.pop()
-    kept.append(hit)
-    covering.add(start)
-    return True
-
-
-def _edge_span(ft: str, start: int, stop: int, edges: tuple) -> tuple[int, int] | None:
-    """Folded span of a hit on an open-ended or punctuated key (see ``Geocoder._hits``), or
-    None when the word goes on with an ending that is no case ending."""
-    open_end, lead, trail = edges
-    if not open_end:
-        stop -= 1
-    elif stop < len(ft) and ft[stop].isalnum():
-        tail = _WORD_TAIL.match(ft, stop)
-        if tail is None or tail.group() not in _SUFFIXES:
-            return None
-        stop = tail.end()  # "Laçın dəhlizində": the case ending belongs to the name
-    if trail and ft.startswith(trail, stop):
-        stop += len(trail)
-    if lead and start >= len(lead) and ft.startswith(lead, start - len(lead)):
-        start -= len(lead)
-    return start, stop
-
-
-def _resolve_overlaps(hits: list[tuple], compound_ok: Any) -> list[tuple]:
-    """Longest match wins; a shorter one inside it survives only if ``compound_ok``.
-    Hits are tuples in the field order of ``_Hit``."""
-    kept: list[tuple] = []
-    for hit in sorted(hits, key=_longest_first):
-        start, end = hit[0], hit[1]
-        for k in kept:
-            if (
-                start < k[1]
-                and k[0] < end
-                and not (k[0] <= start and end <= k[1] and compound_ok(k, hit))
-            ):
-                break  # it clashes with a longer hit that does not admit it
-        else:
-            kept.append(hit)
-    kept.sort(key=_start_of)
-    return kept
-
-
-def _longest_first(hit: tuple) -> tuple[int, int]:
-    return hit[0] - hit[1], hit[0]
-
-
-def _start_of(hit: tuple) -> int:
-    return hit[0]
 
 
 def _is_dateline(text: str, start: int, end: int) -> bool:

@@ -232,27 +232,41 @@ class Folded:
     text whose space runs were collapsed), or neither (folded[i] comes from original[i]).
     Read-only by convention: a plain slotted class, as one is made per text folded."""
 
-    __slots__ = ("text", "original", "offsets", "runs", "_view")
+    __slots__ = ("_text", "original", "offsets", "runs", "_view", "view_bytes")
 
     def __init__(
         self,
-        text: str,
+        text: str | None,
         original: str,
         offsets: tuple[int, ...] | None = None,
         runs: tuple[tuple[int, ...], tuple[int, ...]] | None = None,
         view: str | None = None,
+        view_bytes: bytes | None = None,
     ) -> None:
-        self.text = text
+        self._text = text  # None: ASCII text folded char for char, made when first asked for
         self.original = original
         self.offsets = offsets
         self.runs = runs  # (positions, shifts)
         self._view = view
+        # The word view as ASCII bytes, when the fast ASCII fold made it so (the ASCII
+        # automaton reads bytes); else None.
+        self.view_bytes = view_bytes
+
+    @property
+    def text(self) -> str:
+        """The folded text."""
+        if self._text is None:
+            self._text = self.original.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+        return self._text
 
     @property
     def view(self) -> str:
         """``word_view`` of the folded text (made once)."""
         if self._view is None:
-            self._view = word_view(self.text)
+            if self.view_bytes is not None:
+                self._view = self.view_bytes.decode("ascii")
+            else:
+                self._view = word_view(self.text)
         return self._view
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -281,6 +295,7 @@ class Folded:
 
 _SPACE_RUN = re.compile(" {2,}")
 _DOUBLE_SPACE = re.compile("  ")
+_DOUBLE_SPACE_BYTES = re.compile(b"  ")
 _NON_ASCII_RUN = re.compile(r"([^\x00-\x7f]+)")
 _MAX_PARTS = 41  # beyond 20 non-ASCII stretches one Unicode translate is faster
 
@@ -301,12 +316,27 @@ def _collapse_runs(folded: str, text: str) -> Folded:
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching; offsets map back to ``text``."""
     if text.isascii():  # the fast path: C-level byte translations, view made alongside
-        data = text.encode("ascii").translate(_ASCII_FOLD)
-        folded = data.decode("ascii")
-        if _DOUBLE_SPACE.search(folded):  # (twice as fast as `"  " in folded`)
-            return _collapse_runs(folded, text)
-        view = (b" " + data.translate(_ASCII_WORDS) + b" ").decode("ascii")
-        return Folded(folded, text, None, None, view)
+        view = ascii_view(text)
+        if view is not None:
+            # Only the word view is needed to find names: the folded text waits to be asked.
+            return Folded(None, text, view_bytes=view)
+        return _collapse_runs(text.encode("ascii").translate(_ASCII_FOLD).decode("ascii"), text)
+    return _fold_unicode(text)
+
+
+def ascii_view(text: str) -> bytes | None:
+    """``fold(text).view_bytes`` without the Folded: the word view of ASCII text that folds
+    char for char (no runs of spaces), as bytes; else None."""
+    if not text.isascii():
+        return None
+    data = text.encode("ascii").translate(_ASCII_FOLD)
+    if _DOUBLE_SPACE_BYTES.search(data):  # (twice as fast as `b"  " in data`)
+        return None
+    return b" %s " % data.translate(_ASCII_WORDS)
+
+
+def _fold_unicode(text: str) -> Folded:
+    """``fold`` of text that is not all ASCII."""
     # Mostly ASCII text (English with a dash or a curly quote): ASCII stretches go through
     # the byte table, only the rest through the (per-character) Unicode table.
     parts = _NON_ASCII_RUN.split(text)
