@@ -17,9 +17,9 @@ from tracker.extract.context_words import (
     words_before,
 )
 from tracker.extract.text import (
-    UPPER,
     Folded,
     fold,
+    upper_class,
 )
 from tracker.models import Mention
 
@@ -169,6 +169,7 @@ class ListRules:
 
 
 # Names start with any uppercase letter ("Šalčininkai", "İzmail", "Койдула"), not only A-Z.
+UPPER = upper_class()  # character class: any uppercase letter
 _LIST_NAME = rf"{UPPER}[\w'’.-]*(?:\s+(?:al-|el-|de\s+|la\s+)?{UPPER}[\w'’.-]*){{0,2}}"
 _LIST_SEP = r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
 _LIST_BEFORE = re.compile(rf"(?:{_LIST_NAME}{_LIST_SEP})*{_LIST_NAME}\s+(?:border\s+)?$")
