@@ -776,6 +776,120 @@ GENERAL = [
         "army closed the road in March.",
         {("Lachin Corridor", "open")},
     ),
+    # round 7 (blind batches b901-b1125): partial access told by hours, numbers, lanes,
+    # capacity and categories of traffic
+    (
+        "Officials shortened the operating hours of the Rafah crossing this week.",
+        {("Rafah crossing", "restricted")},
+    ),
+    (
+        "Lorries on the Georgian Military Road are now limited to 300 a day.",
+        {("Georgian Military Road", "restricted")},
+    ),
+    (
+        "The Torkham crossing now operates from 7 a.m. to 7 p.m., officials said.",
+        {("Torkham crossing", "restricted")},
+    ),
+    (
+        "Only three of the ten lanes at Upper Lars were open on Monday.",
+        {("Upper Lars crossing", "restricted")},
+    ),
+    ("The port of Odesa is working at half capacity.", {("Port of Odesa", "restricted")}),
+    (
+        "Cargo traffic over the Kerch bridge is running at about 40 percent of normal levels.",
+        {("Kerch Bridge", "restricted")},
+    ),
+    ("The Hakari bridge operated in a limited mode on Sunday.", {("Hakari Bridge", "restricted")}),
+    ("Access to the Rafah crossing is limited to aid workers.", {("Rafah crossing", "restricted")}),
+    (
+        "Israel allowed 50 trucks a day into Gaza through the Rafah crossing.",
+        {("Rafah crossing", "restricted")},
+    ),
+    (
+        "Traffic on the Georgian Military Road was reduced to a single lane.",
+        {("Georgian Military Road", "restricted")},
+    ),
+    ("The Lachin corridor is open on weekdays only.", {("Lachin Corridor", "restricted")}),
+    (
+        "The Strait of Hormuz was closed to tanker traffic overnight.",
+        {("Strait of Hormuz", "restricted")},
+    ),
+    ("The Suez Canal reopened to small craft on Monday.", {("Suez Canal", "restricted")}),
+    ("Night crossings at Torkham have been suspended.", {("Torkham crossing", "restricted")}),
+    (
+        "Barges moved through the Suez Canal only during daylight on Monday.",
+        {("Suez Canal", "restricted")},
+    ),
+    # ferry, bus and rail services suspended: one category of traffic
+    (
+        "Passenger ferry services across the Strait of Hormuz were cancelled on Tuesday.",
+        {("Strait of Hormuz", "restricted")},
+    ),
+    (
+        "The operator suspended ferry crossings over the Suez Canal.",
+        {("Suez Canal", "restricted")},
+    ),
+    # "but only for ..." keeps the qualifier in the clause of its cue
+    (
+        "The Upper Lars checkpoint is functioning, but only for cars, officials said.",
+        {("Upper Lars crossing", "restricted")},
+    ),
+    # a motion verb of a permission cue takes the place as its object
+    ("Only ambulances may enter the Rafah crossing.", {("Rafah crossing", "restricted")}),
+    (
+        "Heavy trucks are barred from the Georgian Military Road until spring.",
+        {("Georgian Military Road", "restricted")},
+    ),
+    # throughput numbers: traffic passes; "barely" a number is a restriction
+    ("The Torkham crossing now handles about 1,500 trucks a day.", {("Torkham crossing", "open")}),
+    ("The Torkham crossing clears barely 100 trucks a day.", {("Torkham crossing", "restricted")}),
+    # a halt told with its duration, then traffic resumed: open, not restricted
+    (
+        "Shipping in the Strait of Hormuz was halted for six hours on Monday, before "
+        "navigation resumed.",
+        {("Strait of Hormuz", "open")},
+    ),
+    (
+        "The Rafah crossing opened for two hours on Monday before closing again.",
+        {("Rafah crossing", "closed")},
+    ),
+    # "and denied that any restrictions ...": its own conjunct; "any" after a denial
+    # does not hedge
+    (
+        "Officials said the Kerch bridge was operating normally and denied that any "
+        "restrictions were in place.",
+        {("Kerch Bridge", "open"), ("Kerch Bridge", "restricted")},
+    ),
+    # nothing passes: shut
+    (
+        "Nobody has been allowed to cross at Upper Lars since Friday.",
+        {("Upper Lars crossing", "closed")},
+    ),
+    (
+        "Neither buses nor lorries have crossed the Upper Lars checkpoint since Monday.",
+        {("Upper Lars crossing", "closed")},
+    ),
+    # obstruction by a party: sealed off by troops, surrounded, passage refused
+    (
+        "The Lachin corridor has been sealed off by Azerbaijani troops.",
+        {("Lachin Corridor", "blocked")},
+    ),
+    ("Farmers have surrounded the Rafah crossing with tractors.", {("Rafah crossing", "blocked")}),
+    (
+        "Convoys waited at the Lachin corridor as soldiers refused to let them through.",
+        {("Lachin Corridor", "blocked")},
+    ),
+    # escorts and watch by warships
+    (
+        "Tankers are being escorted through the Strait of Hormuz by frigates.",
+        {("Strait of Hormuz", "patrolled")},
+    ),
+    (
+        "Tankers crossed the Strait of Hormuz under the watch of US warships.",
+        {("Strait of Hormuz", "open"), ("Strait of Hormuz", "patrolled")},
+    ),
+    # an event that opens is no traffic status
+    ("The Suez Canal film festival opened on Friday.", set()),
 ]
 
 

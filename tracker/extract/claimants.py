@@ -180,26 +180,27 @@ class Attributor:
         self.named: list[str] = []  # every named claimant so far, in text order
         self._sent_start = 0
         self._cache: dict[tuple[int, int], tuple[str, list[re.Match[str]]]] = {}
+        self._quoted = scanner_for(lex.quoted_re) if lex.quoted_re is not None else None
+        self._speech = scanner_for(lex.speech_re, caseless=True)
+        self._according = scanner_for(lex.according_re, caseless=True)
 
     def _sentence(self, start: int, end: int) -> tuple[str, list[re.Match[str]]]:
         """The "quoted Y as saying" speaker and the reporting verbs of a sentence, once."""
         key = (start, end)
         if key not in self._cache:
-            quoted_re = self.lex.quoted_re
-            quotes = (
-                scanner_for(quoted_re).scan(self.text, self.lowered, start, end, end)
-                if quoted_re is not None
-                else []
+            q = (
+                self._quoted.search(self.text, self.lowered, start, end, end)
+                if self._quoted is not None
+                else None
             )
-            q = quotes[0] if quotes else None
-            verbs = scanner_for(self.lex.speech_re).scan(self.text, self.lowered, start, end, end)
+            verbs = self._speech.scan(self.text, self.lowered, start, end, end)
             quoted = next((g for g in q.groups() if g), "") if q else ""
             self._cache[key] = (quoted, verbs)
         return self._cache[key]
 
     def claimant(self, sent_start: int, sent_end: int, cue_start: int) -> str:
         """The claimant of the cue at ``cue_start``: "reporter" or a normalised source."""
-        text, lex = self.text, self.lex
+        text = self.text
         self._sent_start = sent_start
         quoted, verbs = self._sentence(sent_start, sent_end)
         if quoted:
@@ -214,7 +215,7 @@ class Attributor:
             who = self._subject(cue_start, verb) or self._speaker_after(verb.end(), sent_end)
             if who:
                 return who
-        acc = lex.according_re.search(text, sent_start, sent_end)
+        acc = self._according.search(text, self.lowered, sent_start, sent_end, sent_end)
         if acc:
             who = self._named(speaker_after(text, acc.end(), sent_end))
             if who:
@@ -291,7 +292,9 @@ class Attributor:
         generic claimant needs its antecedent, which is rare)."""
         lex, found = self.lex, []
         end = self._sent_start
-        for verb in scanner_for(lex.speech_re).scan(self.text, self.lowered, 0, end, end):
+        for verb in scanner_for(lex.speech_re, caseless=True).scan(
+            self.text, self.lowered, 0, end, end
+        ):
             raw = speaker_before(self.text, max(0, verb.start() - 120), verb.start(), lex)
             name = normalise_claimant(raw, lex, self.outlet) if raw else ""
             if name and name != REPORTER and name.lower() not in lex.generic_claimants:

@@ -8,14 +8,13 @@ attribution. The reader never imports the geocoder: it takes mentions as input.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tracker.extract.claimants import REPORTER, Attributor, party_of
-from tracker.extract.cue_scan import scanner_for
+from tracker.extract.cue_scan import CueScanner, GatedPattern, scanner_for
 from tracker.extract.cues import Cue, Lexicon, load_lexicon
 from tracker.extract.sentences import split_clauses, split_sentences
 from tracker.models import Claim, Mention, Place, Status
@@ -34,6 +33,7 @@ _WORD = re.compile(r"\w[\w'’-]*")
 _QUOTE_CHARS = '"“”«»„'
 _QUOTES_TO_SPACE = str.maketrans({q: " " for q in _QUOTE_CHARS})
 _YEAR_CAP = 2100
+_DIGIT = re.compile(r"\d")
 
 
 class PlaceLookup(Protocol):
@@ -42,9 +42,9 @@ class PlaceLookup(Protocol):
     def get(self, place_id: str) -> Place: ...
 
 
-@dataclass(frozen=True)
-class _Target:
-    """A span in the text that stands for a tracked place: a mention or an anaphor."""
+class _Target(NamedTuple):
+    """A span in the text that stands for a tracked place: a mention or an anaphor (a
+    tuple: thousands are made per second)."""
 
     start: int
     end: int
@@ -81,13 +81,16 @@ class ClaimReader:
         has_quotes = any(q in text for q in _QUOTE_CHARS)
         scanned = text.translate(_QUOTES_TO_SPACE) if has_quotes else text
         lowered = scanned.lower()
+        # Scanners may match on the lower-cased text itself: it must be ``text``'s.
+        text_lowered = text.lower() if has_quotes else lowered
         targets = sorted(
-            targets + self._anaphors(text, lowered, lex, targets, sentences),
+            targets + self._anaphors(text, text_lowered, lex, targets, sentences),
             key=lambda t: t.start,
         )
-        scanner = scanner_for(lex.cue_re, lex.cue_parts)
-        attributor = Attributor(text, lex, outlet, lowered)
+        scanner = scanner_for(lex.cue_re, lex.cue_parts, caseless=True)
+        attributor = Attributor(text, lex, outlet, text_lowered)
         spans = [(t.start, t.end) for t in targets if t.weight >= 1.0]
+        target_starts = [t.start for t in targets]
         found: dict[tuple[str, Status, str, bool], Claim] = {}  # by place, status, party
         changes: list[tuple[Claim, int]] = []  # changes of state ("reopened") and where
         cue_at: dict[int, int] = {}  # id(claim) -> offset of its cue
@@ -102,17 +105,17 @@ class ClaimReader:
             if not in_sentence:
                 continue
             for c_start, c_end in split_clauses(text, s_start, s_end, lex.clause_breaks):
-                clause_targets = [t for t in targets if c_start <= t.start < c_end]
+                clause_targets = targets[
+                    bisect_left(target_starts, c_start) : bisect_left(target_starts, c_end)
+                ]
                 if not clause_targets:
                     continue
-                for m in in_sentence:
-                    if not c_start <= m.start() < c_end:
-                        continue
-                    clause_cues = [
-                        (x.start(), x.end()) for x in in_sentence if c_start <= x.start() < c_end
-                    ]
+                in_clause = [x for x in in_sentence if c_start <= x.start() < c_end]
+                clause_cues = [(x.start(), x.end()) for x in in_clause]
+                for m in in_clause:
                     for claim, supersedes in self._read_cue(
                         text,
+                        text_lowered,
                         m,
                         lex,
                         clause_targets,
@@ -180,7 +183,7 @@ class ClaimReader:
             return any(s < b and a < e for s, e in taken)
 
         if lex.anaphor_re is not None:
-            scan = scanner_for(lex.anaphor_re).scan
+            scan = scanner_for(lex.anaphor_re, caseless=True).scan
             for m in scan(text, lowered, targets[0].end, len(text)):
                 if overlaps(m.start(), m.end()):
                     continue
@@ -210,7 +213,7 @@ class ClaimReader:
             )
         probe = lex.pronoun_probe
         if lex.pronoun_re is not None and (probe is None or probe.search(lowered, targets[0].end)):
-            scan = scanner_for(lex.pronoun_re).scan
+            scan = scanner_for(lex.pronoun_re, caseless=True).scan
             for m in scan(text, lowered, targets[0].end, len(text)):
                 group = "a" if m.group("a") else "b"
                 start, end = m.start(group), m.end(group)
@@ -235,6 +238,7 @@ class ClaimReader:
     def _read_cue(
         self,
         text: str,
+        lowered: str,
         m: re.Match[str],
         lex: Lexicon,
         targets: list[_Target],
@@ -251,11 +255,11 @@ class ClaimReader:
             return []
         # a span limited to some statuses is no subject for a cue of another status
         usable = [t for t in targets if not t.only or cue.status in t.only]
-        bound = _bind(text, m.start(), m.end(), usable, lex)
+        bound = _bind(text, m.start(), m.end(), usable, lex, cue.takes_object)
         if not bound:
             return []
         reading = _read_context(
-            text, m, cue, lex, sentence, clause, published, mention_spans, clause_cues
+            text, lowered, m, cue, lex, sentence, clause, published, mention_spans, clause_cues
         )
         if reading is None:
             return []
@@ -314,7 +318,12 @@ _DISPREFERRED = 3  # extra words charged to the less likely side of a cue
 
 
 def _bind(
-    text: str, cue_start: int, cue_end: int, targets: list[_Target], lex: Lexicon
+    text: str,
+    cue_start: int,
+    cue_end: int,
+    targets: list[_Target],
+    lex: Lexicon,
+    takes_object: bool = False,
 ) -> list[tuple[_Target, int]]:
     """The targets a cue speaks of: the nearest one in its clause (preferring the subject
     of a passive cue and the object of an active one), plus any listed with it."""
@@ -349,7 +358,10 @@ def _bind(
                 gap = min(gap, len(_words(_OWN_NP.sub("", between))) + 1)
         elif t.start >= cue_end:
             between = _ASIDE.sub(" ", text[cue_end : t.start])
-            if _is_destination(text, t.start, destination, lex):
+            # "only ships with food may enter the port": such a cue's own verb takes the
+            # place as its object; a "to" after the cue still marks a destination.
+            floor = cue_end if takes_object else 0
+            if _is_destination(text, t.start, destination, lex, floor=floor):
                 continue
             if foreign is not None and foreign.search(between):
                 continue
@@ -388,14 +400,19 @@ def _own_np_removed(between: str) -> str:
 
 
 def _is_destination(
-    text: str, start: int, destination: re.Pattern[str] | None, lex: Lexicon
+    text: str,
+    start: int,
+    destination: re.Pattern[str] | None,
+    lex: Lexicon,
+    floor: int = 0,
 ) -> bool:
-    """True when the place follows "to", "from", "into": an end point, not the subject."""
+    """True when the place follows "to", "from", "into" (at or after ``floor``): an end
+    point, not the subject."""
     if destination is None:
         return False
     before = text[max(0, start - 40) : start]
     m = destination.search(before)
-    if not m:
+    if not m or max(0, start - 40) + m.start() < floor:
         return False
     head = _words(before[: m.start()])
     return not (head and head[-1].lower() in lex.destination_ok_after)
@@ -423,6 +440,7 @@ def _listed_with(text: str, targets: list[_Target], i: int) -> list[int]:
 
 def _read_context(
     text: str,
+    lowered: str,
     m: re.Match[str],
     cue: Cue,
     lex: Lexicon,
@@ -472,11 +490,11 @@ def _read_context(
         "background_noun", "background_noun_window" if is_noun else "background_verb_window", 4
     ):
         return None
-    if (bg := w.get("background")) and bg.search(before_clause):
+    if (bg := w.get("background")) and _search(bg, text, lowered, c_start, m.start()):
         return None
     if (bl := w.get("background_local")) and bl.search(before_clause, before_clause.rfind(",") + 1):
         return None
-    if _background_year(text, clause, m, clause_cues, w, published):
+    if _background_year(text, lowered, clause, m, clause_cues, w, published):
         return None
 
     presupposed = cue.call_status or cue.modal_status
@@ -532,17 +550,21 @@ def _read_context(
             # a qualifier of this cue.
             q_end = c_end
             for key in ("background", "background_local"):
-                bg_at = bg.search(clause_text) if (bg := w.get(key)) else None
-                if bg_at and bg_at.start() > m.end() - c_start:
-                    q_end = min(q_end, c_start + bg_at.start())
+                bg_at = _search(bg, text, lowered, c_start, c_end) if (bg := w.get(key)) else None
+                if bg_at and bg_at.start() > m.end():
+                    q_end = min(q_end, bg_at.start())
             # "denied it was closed, saying one lane was shut": the assertion after the
             # break qualifies nothing before it, and the reverse.
             q_start = d_start
             if (ab := w.get("assertion_breaks")) and (nb := ab.search(text, m.end(), q_end)):
                 q_end = nb.start()
-            quals = list(qual.finditer(text, q_start, q_end))
+            quals = _scan(qual, text, lowered, q_start, q_end)
             if status is Status.OPEN and (qo := w.get("qualifier_open")):
-                quals += qo.finditer(text, q_start, q_end)
+                # "suspended for several hours ... before traffic resumed": a duration
+                # after an earlier cue of the clause is that cue's, not this one's.
+                earlier = any(e <= m.start() for _, e in clause_cues)
+                o_start = max(q_start, m.start()) if earlier else q_start
+                quals += _scan(qo, text, lowered, o_start, q_end)
             if quals:
                 # "X was closed ..., and Y was open only to cars": a qualifier of the next
                 # conjunct qualifies only that conjunct.
@@ -553,6 +575,30 @@ def _read_context(
                     status = Status.RESTRICTED
                     break
     return status, negated, hedge, status is cue.status
+
+
+def _scan(
+    pattern: re.Pattern[str] | GatedPattern, text: str, lowered: str, start: int, end: int
+) -> list[re.Match[str]]:
+    """``pattern.finditer(text, start, end)``, tried only where its literal heads start a
+    word (``lowered`` is ``text.lower()``; the patterns start at a word)."""
+    scanner = _scanner_of(pattern)
+    return scanner.scan(text, lowered, start, end, end)
+
+
+def _scanner_of(pattern: re.Pattern[str] | GatedPattern) -> CueScanner:
+    if isinstance(pattern, GatedPattern):
+        return pattern.scanner()
+    return scanner_for(pattern, caseless=True)
+
+
+def _search(
+    pattern: re.Pattern[str] | GatedPattern, text: str, lowered: str, start: int, end: int
+) -> re.Match[str] | None:
+    """The first match of ``_scan``: ``pattern.search(text[start:end])`` for a span that
+    starts after a non-word character (a clause), in text offsets."""
+    scanner = _scanner_of(pattern)
+    return scanner.search(text, lowered, start, end, end)
 
 
 def _modal_subject(before: str, w: dict[str, re.Pattern[str]], n: int) -> bool:
@@ -593,6 +639,7 @@ def _conjunct(
 
 def _background_year(
     text: str,
+    lowered: str,
     clause: tuple[int, int],
     m: re.Match[str],
     clause_cues: list[tuple[int, int]],
@@ -602,10 +649,11 @@ def _background_year(
     """A past year told in the clause ("closed in 2021") dates the cue nearest to it,
     unless words like "still" keep that state current."""
     pat = w.get("background_year")
-    if pat is None:
+    # The year is read as a number (group 1), so a clause without a digit has none.
+    if pat is None or not _DIGIT.search(text, *clause):
         return False
     ongoing = w.get("ongoing")
-    for ym in pat.finditer(text, *clause):
+    for ym in _scan(pat, text, lowered, *clause):
         year = int(ym.group(1))
         if year >= _YEAR_CAP or (published is not None and year >= published.year):
             continue
@@ -630,7 +678,7 @@ def _zero_subjects(
     """ "Traffic resumed at noon.": a sentence without a place that opens with a traffic
     word speaks of the last place of the sentence right before it."""
     refs: list[_Target] = []
-    hits = scanner_for(pattern).scan(text, lowered, targets[0].end, len(text))
+    hits = scanner_for(pattern, caseless=True).scan(text, lowered, targets[0].end, len(text))
     seen: set[int] = set()
     for hit in hits:  # usually none: only sentences with a traffic word are split
         k = bisect_right(sentences, (hit.start(), len(text))) - 1

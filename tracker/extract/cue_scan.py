@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import re._constants as sre_c  # the regex parser: the only way to read a pattern's heads
 import re._parser as sre_p
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 
 import ahocorasick
 
@@ -94,12 +95,25 @@ class CueScanner:
     Given ``parts`` (the alternatives of ``regex``, in order, each a regex of its own),
     a candidate start tries only the parts whose heads begin there, in their order: the
     first that matches is the one the alternation would have chosen, since no other part
-    can match where none of its heads starts."""
+    can match where none of its heads starts.
 
-    def __init__(self, regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()) -> None:
+    With ``caseless``, a pattern written in lower case only is matched without
+    IGNORECASE on ``lowered`` (the matches then index ``lowered``, same offsets): the
+    engine skips a literal alternative on its first character only when the match is
+    case-sensitive, which makes long word lists several times cheaper to try."""
+
+    def __init__(
+        self,
+        regex: re.Pattern[str],
+        parts: tuple[re.Pattern[str], ...] = (),
+        caseless: bool = False,
+    ) -> None:
         self.regex = regex
         self.parts = parts
+        self.caseless = caseless
         self.automaton: ahocorasick.Automaton | None = None
+        # owners -> (the match function, whether it reads ``lowered``)
+        self._matchers: dict[tuple[int, ...], tuple[Callable[..., re.Match[str] | None], bool]] = {}
         try:
             values = _owned_heads(parts)
         except ValueError:
@@ -119,9 +133,22 @@ class CueScanner:
     ) -> list[re.Match[str]]:
         """Matches starting in ``text[start:end]`` (each may run on to ``endpos``, by
         default the end of the text); ``lowered`` is ``text.lower()``."""
+        return list(self._matches(text, lowered, start, end, endpos))
+
+    def search(
+        self, text: str, lowered: str, start: int, end: int, endpos: int | None = None
+    ) -> re.Match[str] | None:
+        """The first match of ``scan``: ``regex.search(text, start, endpos)`` when the
+        match starts before ``end``."""
+        return next(self._matches(text, lowered, start, end, endpos), None)
+
+    def _matches(
+        self, text: str, lowered: str, start: int, end: int, endpos: int | None
+    ) -> Iterator[re.Match[str]]:
         stop = len(text) if endpos is None else endpos
         if self.automaton is None or len(lowered) != len(text):
-            return [m for m in self.regex.finditer(text, start, stop) if m.start() < end]
+            yield from (m for m in self.regex.finditer(text, start, stop) if m.start() < end)
+            return
         starts: dict[int, tuple[int, ...]] = {}  # start -> the parts to try, in order
         # a cue that starts near ``end`` may have its head run past it
         reach = min(stop, end + HEAD_LEN - 1)
@@ -133,25 +160,36 @@ class CueScanner:
                 prev = starts.get(s)
                 # several heads can start at one place ("clo", "clos"): try all their parts
                 starts[s] = owners if prev is None else tuple(sorted({*prev, *owners}))
-        found = []
         pos = start
-        parts = self.parts
-        match = self.regex.match
         for s in sorted(starts):
             if s < pos:
                 continue
-            if parts:
-                m = None
-                for i in starts[s]:
-                    m = parts[i].match(text, s, stop)
-                    if m:
-                        break
-            else:
-                m = match(text, s, stop)
+            match, on_lowered = self._joined(starts[s])  # () without parts: the whole regex
+            m = match(lowered if on_lowered else text, s, stop)
             if m:
-                found.append(m)
+                yield m
                 pos = max(m.end(), s + 1)
-        return found
+
+
+    def _joined(
+        self, owners: tuple[int, ...]
+    ) -> tuple[Callable[..., re.Match[str] | None], bool]:
+        """The ``match`` of one alternation of the parts ``owners`` (``()``: the whole
+        regex), in their order, and whether it reads ``lowered``: the first alternative
+        that matches wins, as it would trying them one by one, but in one call (most
+        candidate starts match none of them)."""
+        joined = self._matchers.get(owners)
+        if joined is None:
+            if not owners:
+                regex = self.regex
+            elif len(owners) == 1:
+                regex = self.parts[owners[0]]
+            else:
+                alternation = "|".join(self.parts[i].pattern for i in owners)
+                regex = re.compile(f"(?:{alternation})", self.parts[owners[0]].flags)
+            low = _case_sensitive(regex) if self.caseless else None
+            joined = self._matchers[owners] = (low.match, True) if low else (regex.match, False)
+        return joined
 
 
 def _owned_heads(parts: tuple[re.Pattern[str], ...]) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -166,12 +204,117 @@ def _owned_heads(parts: tuple[re.Pattern[str], ...]) -> dict[str, tuple[str, tup
     return {h: (h, tuple(ix)) for h, ix in owners.items()}
 
 
-_SCANNERS: dict[tuple[str, int, int], CueScanner] = {}
+# Named groups are the only upper case a lower-case pattern may hold; quotes are left
+# out because the cue scan reads a text whose quotes became spaces.
+_GROUP_SYNTAX = re.compile(r"\(\?P[<=]")
+_QUOTES = frozenset('"“”«»„')
 
 
-def scanner_for(regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = ()) -> CueScanner:
-    """The scanner of a compiled lexicon regex (and of its alternatives), built once."""
-    key = (regex.pattern, regex.flags, len(parts))
+def _case_sensitive(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``regex`` without IGNORECASE when that matches the same on lower-cased text: its
+    pattern has no upper-case letter (no ``\\W``, ``\\S``, ``[A-Z]``, ``(?-i:``) and no
+    quote; None otherwise."""
+    if not regex.flags & re.IGNORECASE:
+        return None
+    bare = _GROUP_SYNTAX.sub("", regex.pattern)
+    if bare != bare.lower() or any(q in bare for q in _QUOTES):
+        return None
+    return re.compile(regex.pattern, regex.flags & ~re.IGNORECASE)
+
+
+_SCANNERS: dict[tuple[str, int, int, bool], CueScanner] = {}
+
+
+def scanner_for(
+    regex: re.Pattern[str], parts: tuple[re.Pattern[str], ...] = (), caseless: bool = False
+) -> CueScanner:
+    """The scanner of a compiled lexicon regex (and of its alternatives), built once;
+    ``caseless``: its matches may index the lower-cased text (see CueScanner)."""
+    key = (regex.pattern, regex.flags, len(parts), caseless)
     if key not in _SCANNERS:
-        _SCANNERS[key] = CueScanner(regex, parts)
+        _SCANNERS[key] = CueScanner(regex, parts, caseless)
     return _SCANNERS[key]
+
+
+_TOKEN_CHARS = re.compile(r"[\w'’-]*")
+
+
+class GatedPattern:
+    """A compiled regex behind a check of its literal heads: ``search`` and ``finditer``
+    run the regex only when a head starts a word of the span they search.
+
+    Python's regex engine tries a leading alternation at every position of the span
+    (several microseconds for a clause); the Aho-Corasick check rejects most spans in C.
+    Heads are cut at their first space or sign, so a span that joins words with single
+    spaces (a word window) is checked the same way as the text it came from."""
+
+    __slots__ = ("_lower_case", "_scanner", "automaton", "flags", "match", "pattern", "regex")
+
+    def __init__(self, regex: re.Pattern[str], automaton: ahocorasick.Automaton) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.flags = regex.flags
+        self.match = regex.match
+        self.automaton = automaton
+        self._scanner: CueScanner | None = None
+        self._lower_case = _case_sensitive(regex)
+
+    def may_match(self, string: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """False when no match can start in ``string[pos:endpos]``."""
+        return self._lowered_hit(string[pos:endpos].lower())
+
+    def _lowered_hit(self, span: str) -> bool:
+        for last, head in self.automaton.iter(span):
+            s = last - len(head) + 1
+            # the span's first character counts as a word start: a sliced span may
+            # start inside a word, and the regex sees no word before it
+            if s == 0 or not (span[s - 1].isalnum() or span[s - 1] == "_"):
+                return True
+        return False
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """``regex.search``, skipped when no head occurs. A search of a whole string may
+        run case-sensitively on its lower-cased copy: the match then has the same offsets
+        but lower-case text (callers read where it is, not what it says)."""
+        if pos == 0 and endpos >= len(string):
+            span = string.lower()
+            if not self._lowered_hit(span):
+                return None
+            if self._lower_case is not None and len(span) == len(string):
+                return self._lower_case.search(span)
+            return self.regex.search(string)
+        if not self.may_match(string, pos, endpos):
+            return None
+        return self.regex.search(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        """``regex.finditer``, empty when no head occurs."""
+        if not self.may_match(string, pos, endpos):
+            return iter(())
+        return self.regex.finditer(string, pos, endpos)
+
+    def scanner(self) -> CueScanner:
+        """The caseless scanner of the regex, for whole clauses of a text whose lower-cased
+        copy is at hand (fewer tries than a span check followed by a search)."""
+        if self._scanner is None:
+            self._scanner = scanner_for(self.regex, caseless=True)
+        return self._scanner
+
+
+def gated(regex: re.Pattern[str]) -> re.Pattern[str] | GatedPattern:
+    """``regex`` behind a head check, or ``regex`` itself when its matches may start with
+    something other than a word (a class, a sign, any character)."""
+    try:
+        heads = cue_heads(regex.pattern, regex.flags)
+    except ValueError:
+        return regex
+    words = {_TOKEN_CHARS.match(h).group() for h in heads}  # type: ignore[union-attr]
+    if "" in words or any(not w[0].isalnum() for w in words):
+        return regex
+    auto = ahocorasick.Automaton()
+    for w in words:
+        auto.add_word(w, w)
+    auto.make_automaton()
+    return GatedPattern(regex, auto)

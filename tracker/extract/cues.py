@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracker.errors import InputError
+from tracker.extract.cue_scan import GatedPattern, gated
 from tracker.models import Status
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -34,6 +35,9 @@ class Cue:
     except_kinds: frozenset[str] = frozenset()
     restrictable: bool = False
     supersedes: bool = False  # a change of state replaces earlier claims of the place
+    # The cue ends in a motion verb whose object is the place it is about ("only ships
+    # with food may enter the port"), not a destination.
+    takes_object: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Lexicon:
     cue_re: re.Pattern[str]  # one alternation, group ``c<index>`` per cue
     abbreviations: frozenset[str]
     clause_breaks: re.Pattern[str]
-    words: dict[str, re.Pattern[str]]
+    words: dict[str, re.Pattern[str] | GatedPattern]
     windows: dict[str, int]
     max_gap: int
     anaphor_re: re.Pattern[str] | None
@@ -83,8 +87,8 @@ class Lexicon:
     # One regex per cue, same group name as in ``cue_re``: the scanner tries only the
     # cues whose literal heads start at a position (see cue_scan).
     cue_parts: tuple[re.Pattern[str], ...] = ()
-    # Any of ``pronouns`` as a word: the pronoun patterns capture one, so a text without
-    # any needs no pronoun scan.
+    # Any of ``pronouns`` as a word of the lower-cased text (case-sensitive): the pronoun
+    # patterns capture one, so a text without any needs no pronoun scan.
     pronoun_probe: re.Pattern[str] | None = None
     # Anaphor head -> the only statuses it can carry (empty: any).
     anaphor_statuses: dict[str, frozenset[Status]] = field(default_factory=dict)
@@ -185,24 +189,28 @@ def _compile(lang: str, data: dict) -> Lexicon:
                 except_kinds=frozenset(raw.get("except_kinds", ())),
                 restrictable=bool(raw.get("restrictable", False)),
                 supersedes=bool(raw.get("supersedes", False)),
+                takes_object=bool(raw.get("takes_object", False)),
             )
         )
     # Cues start at a word boundary; one pass finds them all, earlier entries win ties.
     parts = [f"(?P<c{c.index}>{c.pattern})" for c in cues]
     cue_re = re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", FLAGS)
     words_raw = data.get("words", {})
-    words = {k: re.compile(v, FLAGS) for k, v in words_raw.items() if isinstance(v, str)}
+    # Behind a head check: most of these run on every cue, and most spans hold none.
+    words = {k: gated(re.compile(v, FLAGS)) for k, v in words_raw.items() if isinstance(v, str)}
     windows = {k: int(v) for k, v in words_raw.items() if isinstance(v, int)}
     ana = data.get("anaphora", {})
     heads = {h.lower(): frozenset(kinds) for h, kinds in ana.get("heads", {}).items()}
     anaphor_re = None
     if heads:
-        dets = "|".join(re.escape(d) for d in ana.get("determiners", []))
+        # Lower case: the scanner then matches it case-sensitively on lower-cased text.
+        dets = "|".join(re.escape(d.lower()) for d in ana.get("determiners", []))
         modifiers = list(ana.get("modifiers", []))
         if ana.get("demonym_modifiers"):
             # "the Syrian side", "the Chinese side": any nationality adjective.
             modifiers += data.get("attribution", {}).get("demonyms", {}).values()
-        mods = "|".join(re.escape(m) for m in sorted(set(modifiers), key=len, reverse=True))
+        lowered = {m.lower() for m in modifiers}
+        mods = "|".join(re.escape(m) for m in sorted(lowered, key=len, reverse=True))
         head_alt = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
         det_part = f"(?:{dets})\\s+" if dets else ""
         mod_part = f"(?:(?:{mods})\\s+){{0,2}}" if mods else ""
@@ -282,10 +290,14 @@ def _demonym_forms(demonyms: dict[str, str]) -> dict[str, str]:
 
 
 def _word_probe(words: list[str]) -> re.Pattern[str] | None:
+    """Any of ``words`` as a word of the lower-cased text. Each word leads its
+    alternative (its lookbehind follows it), so the engine can jump to the words'
+    first letters instead of trying every position: 20x faster for one word."""
     if not words:
         return None
-    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", FLAGS)
+    ordered = sorted({w.lower() for w in words}, key=len, reverse=True)
+    alt = "|".join(f"{re.escape(w)}(?<!\\w{re.escape(w)})" for w in ordered)
+    return re.compile(rf"(?:{alt})(?!\w)", re.UNICODE)
 
 
 def _optional(table: dict, key: str) -> re.Pattern[str] | None:

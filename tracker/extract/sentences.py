@@ -19,6 +19,12 @@ def _last_word(text: str, floor: int, end: int) -> tuple[str, int]:
     while j > floor and text[j - 1] in _CLOSERS:
         j -= 1
     stop = j
+    # Usually the word runs back to a space: split it off in C, not char by char.
+    tail = text[floor:stop]
+    if tail and not tail[-1].isspace():
+        word = tail.rsplit(None, 1)[-1]
+        if word.replace(".", "").replace("_", "").isalnum():
+            return word.lower().rstrip("."), stop - len(word)
     while j > floor and (text[j - 1].isalnum() or text[j - 1] in "._"):
         j -= 1
     return text[j:stop].lower().rstrip("."), j
