@@ -67,8 +67,21 @@ BAD_LINES = [
     (b"\xff\xfe\x00garbage", "not UTF-8"),
     (b"[1, 2]", "expected a JSON object"),
     (b'{"id": 6, "text": "ok", "published": "yesterday"}', "not a date"),
-    (b'{"id": 7, "text": "ok", "language": "xx"}', "no claim lexicon"),
 ]
+
+
+def test_a_language_without_cues_keeps_its_places_and_is_noted_once():
+    lines, errors, failed = extract(
+        '{"id": "u1", "text": "Фермери знову перекрили Lachin corridor.", '
+        '"language": "uk"}\n{"id": "u2", "text": "Protesters blocked the Lachin corridor.", '
+        '"language": "uk"}\n'.encode())
+    assert failed == 0 and len(lines) == 2
+    first, second = map(json.loads, lines)
+    assert [p["id"] for p in first["places"]] == ["lachin-corridor"]
+    assert [(x["place"], x["status"]) for x in second["labels"]] == [
+        ("lachin-corridor", "blocked")]
+    (note,) = errors
+    assert "no claim lexicon for language 'uk'" in note and "English cues" in note
 
 
 @pytest.mark.parametrize("bad, message", BAD_LINES)

@@ -106,7 +106,10 @@ def run_extract(
     InputError: it is then reported and left out like any bad line."""
     from tracker.extract.records import extract_record, parse_record, read_lines
 
+    from tracker.extract.cues import available_languages, has_lexicon
+
     records, outputs, failed = [], [], 0
+    noted: set[str] = set()  # languages without a cue table, said once each
     for lineno, raw in read_lines(stream):
         try:
             if isinstance(raw, InputError):
@@ -114,6 +117,12 @@ def run_extract(
             record = parse_record(raw, lineno)
             if record is None:
                 continue
+            declared = record.declared_language
+            if declared and not has_lexicon(declared) and declared not in noted:
+                noted.add(declared)
+                print(f"tracker: note: no claim lexicon for language {declared!r} (available: "
+                      f"{', '.join(available_languages())}); its lines are read with English "
+                      "cues, their places as usual", file=err)
             if check is not None:
                 check(record.raw, f"line {lineno} (id {record.id})")
             records.append(record.raw)  # scored even if its extraction fails

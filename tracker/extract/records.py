@@ -26,9 +26,10 @@ class Record:
     line: int
     id: str
     text: str
-    language: str
+    language: str  # the language whose cue table reads the text
     published: date | None
     raw: dict[str, Any]
+    declared_language: str = ""  # as the record gave it, when it did
 
 
 class MentionFinder(Protocol):
@@ -85,12 +86,15 @@ def parse_record(raw: bytes, lineno: int) -> Record | None:
     language = obj.get("language")
     if language is not None and not isinstance(language, str):
         raise InputError(f"line {lineno} (id {rid}): 'language' must be a string")
+    declared = language or ""
     if not language:
-        # Undeclared: guess from the script; English cues where there is no table for it.
-        language = guess_language(text)
-        if not has_lexicon(language):
-            language = "en"
-    return Record(lineno, str(rid), text, language, _published(obj, lineno, rid), obj)
+        language = guess_language(text)  # undeclared: guessed from the script
+    if not has_lexicon(language):
+        # No cue table for it yet: its places are still found, and English cues still read
+        # the English-language wire copy such sources often carry (as the pipeline does).
+        language = "en"
+    return Record(lineno, str(rid), text, language, _published(obj, lineno, rid), obj,
+                  declared)
 
 
 def _published(obj: dict[str, Any], lineno: int, rid: Any) -> date | None:
