@@ -104,9 +104,8 @@ def run_extract(
     per bad input to ``err``; returns (records, outputs, number of failed lines).
     ``check(record, where)`` may reject a parsed record (e.g. bad gold fields) by raising
     InputError: it is then reported and left out like any bad line."""
-    from tracker.extract.records import extract_record, parse_record, read_lines
-
     from tracker.extract.cues import available_languages, has_lexicon
+    from tracker.extract.records import extract_record, parse_record, read_lines
 
     records, outputs, failed = [], [], 0
     noted: set[str] = set()  # languages without a cue table, said once each
