@@ -201,3 +201,24 @@ def test_validation_catches_a_stale_index(tmp_path: Path) -> None:
     (root / TRACKED_INDEX_FILE).write_text(json.dumps(data))
     with pytest.raises(GeodataError, match="tracked-index.json: out of date"):
         validate_geodata(root)
+
+
+def test_a_log_of_the_previous_schema_is_upgraded_and_read_the_same(demo_db: str, tmp_path: Path,
+                                                                    capsys) -> None:
+    import sqlite3
+
+    copy = tmp_path / "v1.db"
+    shutil.copy(demo_db, copy)
+    assert main(["status", "--json", "--db", str(copy)]) == 0
+    before = capsys.readouterr().out
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("DROP INDEX place_status_review")
+        conn.execute("ALTER TABLE place_status DROP COLUMN review_at")
+        conn.execute("DELETE FROM schema_migrations WHERE version > 1")
+    conn.close()
+    assert main(["status", "--json", "--db", str(copy)]) == 0  # migrates, then reads
+    assert capsys.readouterr().out == before
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 2
+    conn.close()
