@@ -62,3 +62,17 @@ def test_readme_command_examples_start_as_the_commands_do(tmp_path: Path, capsys
     printed = capsys.readouterr().out.splitlines()
     shown = README.split(f"$ {command}\n", 1)[1].split("```", 1)[0].splitlines()
     assert shown[0] == printed[0]
+
+
+def test_readme_status_json_example_is_what_the_command_prints(tmp_path: Path, capsys) -> None:
+    import json
+
+    from tracker.cli import main
+
+    db = tmp_path / "tracker.db"
+    assert main(["demo", "--db", str(db), "--out", str(tmp_path / "maps")]) == 0
+    capsys.readouterr()
+    assert main(["status", "lachin", "--json", "--db", str(db)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    shown = README.split("$ tracker status lachin --json\n", 1)[1].split("$ tracker", 1)[0]
+    assert json.loads(shown) == printed
