@@ -296,6 +296,8 @@ def build(shared_dir: Path, out: Path) -> dict[str, int]:
         else:
             geoms[entry["id"]] = geom
 
+    town_namesakes(records, context_cfg)
+    shared_names(records, tracked_cfg)
     records.extend(generated_countries(shared, lexicon, common))
     records.extend(generated_areas(shared, common))
     records.extend(generated_places(shared, lexicon, common, taken_gn))
@@ -500,6 +502,58 @@ def resolve_alias_collisions(records: list[dict[str, Any]]) -> None:
     records[:] = [r for r in records if r["aliases"]]
 
 
+def town_namesakes(records: list[dict[str, Any]], context_cfg: list[dict[str, Any]]) -> None:
+    """A curated town with ``namesake = "<crossing id>"`` (Moyale, Poipet) is the town; its
+    names are taken off the crossing (a ``bare_names`` crossing gets them too), so "clashes in
+    Moyale" names the town and only the geocoder's namesake rules ("queued at Moyale") make
+    it the crossing."""
+    by_id = {r["id"]: r for r in records}
+    for entry in context_cfg:
+        target = entry.get("namesake")
+        if not target:
+            continue
+        if target not in by_id or not by_id[target]["tracked"]:
+            raise GeodataError(f"context place {entry['id']}: namesake {target!r} is not a "
+                               "tracked place")
+        town = by_id[entry["id"]]
+        names = {fold_alias(a) for _, a in town["aliases"]}
+        crossing = by_id[target]
+        crossing["aliases"] = [[lang, a] for lang, a in crossing["aliases"]
+                               if fold_alias(a) not in names]
+        town["namesake"] = target
+
+
+def shared_names(records: list[dict[str, Any]], tracked_cfg: list[dict[str, Any]]) -> None:
+    """Names that several tracked places answer to (``shared_names``: "Friendship Bridge").
+    Each name becomes an alias of one holder (the ``shared_default`` place, else the first in
+    catalogue order) with a ``shared`` entry: its candidates, the default, and per candidate
+    the words one of which its sentence must hold (``shared_words``). The geocoder resolves a
+    mention of the name from the other places of the text (tracker.extract.geocode_shared)."""
+    by_id = {r["id"]: r for r in records}
+    groups: dict[str, dict[str, Any]] = {}
+    for entry in tracked_cfg:
+        for name in entry.get("shared_names", []):
+            group = groups.setdefault(fold_alias(name), {"name": name, "places": [],
+                                                          "default": None, "words": {}})
+            if entry["id"] not in group["places"]:
+                group["places"].append(entry["id"])
+            if entry.get("shared_default"):
+                if group["default"] not in (None, entry["id"]):
+                    raise GeodataError(f"shared name {name!r}: two defaults")
+                group["default"] = entry["id"]
+            if entry.get("shared_words"):
+                group["words"][entry["id"]] = sorted({w.casefold() for w in entry["shared_words"]})
+    for key, group in groups.items():
+        holder = by_id[group["default"] or group["places"][0]]
+        holder["aliases"] = [[lang, a] for lang, a in holder["aliases"] if fold_alias(a) != key]
+        holder["aliases"].append(["en", group["name"]])
+        holder.setdefault("shared", {})[key] = {"places": group["places"],
+                                               "default": group["default"],
+                                               "words": group["words"]}
+        if "shared" not in holder["flags"]:
+            holder["flags"] = [*holder["flags"], "shared"]
+
+
 # Words that, taken off a tracked place's name, leave the town it is named after.
 NAMED_AFTER_WORDS = ["crossing", "border crossing", "checkpoint", "border checkpoint",
                      "crossing point", "bridge", "port of", "port", "pass", "tunnel"]
@@ -533,7 +587,7 @@ def link_context(records: list[dict[str, Any]], geoms: dict[str, Any]) -> None:
         links.sort(key=lambda x: (x[0] not in named, x[1]))
         # A crossing named after the town: "through Rafah" may mean it (tracker.extract.geocode).
         crossing = [pid for pid, _ in links if pid in named and kind_of[pid] == "crossing"]
-        if crossing:
+        if crossing and not rec.get("namesake"):  # a curated namesake (town_namesakes) stays
             rec["namesake"] = crossing[0]
         # The regions holding it come after its nearest lines and points, never instead.
         rec["links"] = links[:6] + [[rid, 0.0] for rid, geom in regions if geom.contains(pt)]

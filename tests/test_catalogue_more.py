@@ -143,3 +143,32 @@ def test_town_near_a_new_crossing_links_to_it(gazetteer: Gazetteer) -> None:
     """Spatial linking reaches the new places: Goma lies within a few km of the Grande Barrière."""
     links = dict(gazetteer.links("gn-216281"))
     assert 0 < links["grande-barriere-crossing"] < 5
+
+
+def test_shared_names_have_one_holder_with_every_candidate() -> None:
+    """A name several places answer to ("Friendship Bridge") is built into one holder's
+    ``shared`` entry listing every place that declares it, with at most one default."""
+    declared: dict[str, set[str]] = {}
+    for entry in TRACKED:
+        for name in entry.get("shared_names", []):
+            declared.setdefault(fold_alias(name), set()).add(entry["id"])
+    assert len(declared["friendship bridge"]) >= 6
+    built = {key: (rec["id"], shared) for rec in Gazetteer.load().records
+             for key, shared in (rec.get("shared") or {}).items()}
+    assert set(built) == set(declared)
+    for key, (holder, shared) in built.items():
+        assert set(shared["places"]) == declared[key]
+        assert shared["default"] in (None, *declared[key])
+        assert holder == (shared["default"] or shared["places"][0])
+
+
+def test_namesake_towns_take_their_names_off_the_crossing() -> None:
+    """Moyale the town owns "Moyale"; the crossing keeps "Moyale border" and the like."""
+    gaz = Gazetteer.load()
+    for entry in CONTEXT:
+        if not entry.get("namesake"):
+            continue
+        town, crossing = gaz.record(entry["id"]), gaz.record(entry["namesake"])
+        assert town.get("namesake") == entry["namesake"]
+        names = {fold_alias(a) for _, a in town["aliases"]}
+        assert names.isdisjoint(fold_alias(a) for _, a in crossing["aliases"])

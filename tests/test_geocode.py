@@ -610,3 +610,106 @@ def test_automaton_cache_file_names_its_engine(monkeypatch) -> None:
     with_engine = automaton._cache_file(gaz)
     monkeypatch.setattr(automaton, "ENGINE", "other-engine")
     assert automaton._cache_file(gaz) != with_engine
+
+
+# --- shared names, namesake towns, surnames (synthetic sentences) --------------------------
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Paraguay shut the Friendship Bridge to shoppers coming from Brazil.",
+         "friendship-bridge-ciudad-del-este"),
+        ("The Friendship Bridge was closed for a race, officials in Nong Khai said.",
+         "thai-lao-friendship-bridge"),
+        ("Thailand and Laos reopened the bridge of friendship on Monday.",
+         "thai-lao-friendship-bridge"),
+        ("Customs at Dandong reported that the Friendship Bridge was busy again.",
+         "sino-korean-friendship-bridge"),
+        ("Romania and Bulgaria agreed to repair the Friendship Bridge.", "giurgiu-ruse-bridge"),
+        ("Uzbekistan kept the Friendship Bridge open to Afghan cargo.", "termez-hairatan-bridge"),
+    ],
+)
+def test_bare_shared_name_resolved_from_the_text(geo: Geocoder, text: str, place: str) -> None:
+    found = place_mentions(geo.find_mentions(text))
+    bridges = [m for m in found if m.tracked]
+    assert [m.place_id for m in bridges] == [place]
+    m = bridges[0]
+    assert text[m.start:m.end].casefold() in ("friendship bridge", "bridge of friendship")
+    assert m.role == "place"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Friendship Bridge was closed on Sunday.",
+        "Thailand closed the Friendship Bridge.",  # two Thai bridges: no telling which
+    ],
+)
+def test_bare_shared_name_without_context_is_left_out(geo: Geocoder, text: str) -> None:
+    mentions = geo.find_mentions(text)
+    assert not [m for m in mentions if m.tracked]
+    assert all(m.role != "shared" for m in mentions)
+
+
+def test_named_bridge_still_wins_over_the_shared_name(geo: Geocoder) -> None:
+    text = "The Friendship Bridge at Termez reopened; the Friendship Bridge carries trains."
+    assert ids(place_mentions(geo.find_mentions(text))) == [
+        "termez-hairatan-bridge", "termez-hairatan-bridge"]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("The Bridge of the Americas was closed to pedestrians.", "bridge-of-the-americas-el-paso"),
+        ("Police in Panama closed the Bridge of the Americas.", "bridge-of-the-americas-panama"),
+        ("Traffic stalled on the Bridge of the Americas near Balboa, over the Panama Canal.",
+         "bridge-of-the-americas-panama"),
+        ("Migrants gathered at the Bridge of the Americas in Ciudad Juarez.",
+         "bridge-of-the-americas-el-paso"),
+    ],
+)
+def test_bridge_of_the_americas(geo: Geocoder, text: str, place: str) -> None:
+    found = [m.place_id for m in place_mentions(geo.find_mentions(text)) if m.kind == "bridge"]
+    assert found == [place]
+
+
+def test_mont_blanc_is_the_tunnel_only_with_traffic_words(geo: Geocoder) -> None:
+    text = "A landslide shut the Frejus approach, so lorries are diverted to the Mont Blanc."
+    assert "mont-blanc-tunnel" in ids(geo.find_mentions(text))
+    assert not geo.find_mentions("Two climbers reached the summit of Mont Blanc at dawn.")
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Ethnic clashes in Moyale left five people dead.", "moyale"),
+        ("Hundreds of trucks queued at Moyale overnight.", "moyale-crossing"),
+        ("Kenya reopened the Moyale border after a week.", "moyale-crossing"),
+        ("Police cleared the blockade at Coutts on Tuesday.", "coutts-sweetgrass-crossing"),
+        ("Queues of lorries reached Busia by the evening.", "busia-crossing"),
+        ("Traders in Busia said prices had doubled.", "busia"),
+        ("Cambodia reopened the Poipet checkpoint.", "poipet-aranyaprathet-crossing"),
+        ("Casinos in Poipet were raided.", "poipet"),
+        ("Fighting spread to Beitbridge town.", "beitbridge"),
+    ],
+)
+def test_border_town_or_its_crossing(geo: Geocoder, text: str, place: str) -> None:
+    assert ids(place_mentions(geo.find_mentions(text))) == [place]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Former MP Ben Coutts said the convoy was peaceful.",
+        "Ms Tamu told the hearing she had left early.",
+        "The minister, Jane Busia, said the talks went well.",
+    ],
+)
+def test_surnames_are_not_places(geo: Geocoder, text: str) -> None:
+    found = geo.find_mentions(text)
+    assert not [m for m in place_mentions(found) if m.place_id in ("coutts", "tamu", "busia")]
+
+
+def test_region_names_resolve_to_oblasts(geo: Geocoder) -> None:
+    assert ids(geo.find_mentions("Shelling hit the Kursk region overnight.")) == ["kursk-oblast"]
+    said = geo.find_mentions("Пункт пропуска закрыли, сообщили в Курской области.")
+    assert [m.role for m in said if m.place_id == "kursk-oblast"] == ["government"]

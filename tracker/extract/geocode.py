@@ -33,6 +33,7 @@ from tracker.extract.geocode_hits import (
 )
 from tracker.extract.geocode_lists import ListRules
 from tracker.extract.geocode_quick import QUICK_FIELDS, QuickMentions, quick_mention
+from tracker.extract.geocode_shared import SHARED_ROLE, SharedNames
 from tracker.extract.text import (
     Folded,
     ascii_view,
@@ -82,6 +83,9 @@ _LINKING = re.compile(r"\s+(to|and)\s+")
 _ROUTE_LEAD = re.compile(r"(?:^|\W)(?:to|towards|and)\W*$", re.IGNORECASE)
 _DATELINE_TAIL = re.compile(r"\s*[,(—–-]")
 _ROUTE_WORD = re.compile(r"\b(?:route|road|highway)\b", re.IGNORECASE)
+# A capitalised word right before a name: a given name ("MP Ben Coutts") when it is no
+# place and none of the rules' `given_name_unless` words ("In Coutts", "North Busia").
+_GIVEN_NAME = re.compile(r"(?:^|(?<=[\w,\s]))([A-Z][a-z]+) $")
 
 
 @cache
@@ -105,6 +109,8 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         "government_after_unless_before",
         "port_unless_before",
         "government_right_after",
+        "given_name_unless",
+        "government_said_in",
     ):
         rules[key] = frozenset(w.casefold() for w in rules[key])
     rules["coordinated_heads"] = _coordinated_heads(rules["coordinated"])
@@ -129,6 +135,9 @@ def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
         re.IGNORECASE,
     )
     person["unless_before"] = frozenset(person["unless_before"])
+    namesake = rules["namesake_sentence"]
+    namesake["words"] = frozenset(namesake["words"])
+    namesake["unless_before"] = frozenset(namesake["unless_before"])
     person["age"] = re.compile(person["age_pattern"])
     club = rules["sports_club"]
     club["before"] = frozenset(club["before"])
@@ -198,7 +207,7 @@ class _Plan(NamedTuple):
     fields: dict[str, Any]  # the Mention fields every mention of it shares
 
 
-class Geocoder(QuickMentions, ListRules):
+class Geocoder(QuickMentions, ListRules, SharedNames):
     """Finds mentions of gazetteer places in text."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
@@ -217,6 +226,7 @@ class Geocoder(QuickMentions, ListRules):
         self._plans: list[_Plan | None] = [None] * len(self.records)
         self._rows: list[tuple | None] = [None] * len(self.records)
         self._anchors = frozenset().union(*(r["anchors"] for r in self.rules.get("anchored", [])))
+        self._shared_views: dict[str, dict[str, Any]] = {}
 
     # --- the pass -----------------------------------------------------------------------
     def find_mentions(self, text: str) -> list[Mention]:
@@ -251,6 +261,7 @@ class Geocoder(QuickMentions, ListRules):
         several = False
         comma = False  # a name right before a comma: an apposition may make it a person
         country = False  # a country named: a border group may follow
+        shared = False  # a name several places answer to: resolved once all are known
         rows = self._rows
         for start, end, index, lang, _, _ in kept:
             if span:
@@ -274,9 +285,12 @@ class Geocoder(QuickMentions, ListRules):
                 if mention is None:
                     continue
                 country = country or mention.kind == "country"
+                shared = shared or mention.role == SHARED_ROLE
             mentions.append(mention)
             several = several or joins
             comma = comma or text.startswith(",", end)
+        if shared:
+            mentions = self._resolve_shared(text, mentions)
         # The rules on several mentions run only when a mention can start one.
         if several:
             mentions = self._route_mentions(text, mentions)
@@ -472,6 +486,8 @@ class Geocoder(QuickMentions, ListRules):
         plan = self._plan(index)
         role = "place"
         flags = rec.get("flags", ())
+        if "shared" in flags and self._shared_entry(rec, matched) is not None:
+            return _new_mention(start, end, matched, plan, lang, SHARED_ROLE)
         seen: dict[str, list[str]] = {}  # words around the name, read once (see below)
         if rec["kind"] == "country":
             rec, role = self._country_sense(text, start, rec)
@@ -492,7 +508,9 @@ class Geocoder(QuickMentions, ListRules):
                 and not (before and before[-1] in rules["government_after_unless_before"])
             )
             role = "government" if gov else "capital"
-        elif "person_name" in flags and self._is_person(text, end, words_before(text, start, 3)):
+        elif "person_name" in flags and self._is_person(
+            text, start, end, words_before(text, start, 3)
+        ):
             role = "person"
         elif role == "place" and (plan.crossings or plan.ports or plan.namesake):
             rec = self._reinterpret(text, start, end, rec, plan)
@@ -513,6 +531,8 @@ class Geocoder(QuickMentions, ListRules):
         capital only: "authorities in Crimea" still name Crimea as a place). The words read
         around a capital are left in ``seen`` ("before3", "after2") for the capital rule."""
         rules = self.rules
+        if ends_with_any(words_before(text, start, 2), rules["government_said_in"]):
+            return True  # "сообщили в Курской области": the region's authorities said
         if "capital" in flags:
             before = seen["before3"] = words_before(text, start, 3)
             if (
@@ -539,9 +559,16 @@ class Geocoder(QuickMentions, ListRules):
                 return self.records[self._index_of[sense["place"]]], "place"
         return rec, "country"
 
-    def _is_person(self, text: str, end: int, before: list[str]) -> bool:
+    def _is_person(self, text: str, start: int, end: int, before: list[str]) -> bool:
         if before and before[-1] in self.rules["person_before"]:
             return True
+        given = _GIVEN_NAME.search(text, max(0, start - 40), start)
+        if (
+            given
+            and given.group(1).casefold() not in self.rules["given_name_unless"]
+            and not self._starts_place(given.group(1))
+        ):
+            return True  # "Ben Coutts said": a capitalised word inside a sentence, no place
         m = _NEXT_NAME.match(text[end : end + 40])
         return (
             bool(m)
@@ -561,6 +588,8 @@ class Geocoder(QuickMentions, ListRules):
             or ends_with_any(words_after(text, end, 2)[:1], self.rules["namesake_after"])
         ):
             return plan.namesake  # "through Rafah", "the Rafah terminal"
+        if plan.namesake and self._namesake_by_sentence(text, start, end):
+            return plan.namesake  # "queues reached Busia": traffic words, no "in" before it
         if plan.crossings and ends_with_any(
             words_before(text, start, 3), self.rules["crossing_before"]
         ):
@@ -570,6 +599,15 @@ class Geocoder(QuickMentions, ListRules):
             if not (before and before[0] in self.rules["port_unless_before"]):
                 return plan.ports[0]
         return rec
+
+    def _namesake_by_sentence(self, text: str, start: int, end: int) -> bool:
+        """A crossing or traffic word in the sentence of a town named after its crossing, and
+        no preposition of place before the town ("clashes in Moyale" stay in the town)."""
+        rule = self.rules["namesake_sentence"]
+        before = words_before(text, start, 1)
+        if before and before[-1] in rule["unless_before"]:
+            return False
+        return not sentence_words(text, start, end).isdisjoint(rule["words"])
 
     def _near_port_word(self, text: str, start: int, end: int) -> bool:
         w = self.rules["port_window"]

@@ -73,6 +73,7 @@ class QuickMentions:
     _plan: Any
     _one_mention: Any
     _appositions: Any
+    _resolve_shared: Any
 
     def _quick_mentions(self, text: str, matches: list[tuple]) -> list[Mention] | None:
         """The mentions of ASCII ``text`` made straight from the ASCII automaton's matches,
@@ -144,6 +145,8 @@ class QuickMentions:
                     matched.isascii() and matched.isalpha() and len(matched) > 3,
                 )
             mentions = [m for m in mentions if m is not None]
+            if any(m.role == "shared" for m in mentions):  # see tracker.extract.geocode_shared
+                mentions = self._resolve_shared(text, mentions)
             comma = any(text.startswith(",", m.end) for m in mentions)
         if comma and ", " in text:
             return self._appositions(text, mentions)
