@@ -222,3 +222,13 @@ def test_a_log_of_the_previous_schema_is_upgraded_and_read_the_same(demo_db: str
     conn = sqlite3.connect(copy)
     assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_name_several_places_share_lists_them_instead_of_picking_one(demo_db: str,
+                                                                      capsys) -> None:
+    assert main(["status", "Friendship Bridge", "--db", demo_db]) == 2
+    err = capsys.readouterr().err
+    assert "'Friendship Bridge' names several places" in err
+    assert "Termez–Hairatan Friendship Bridge" in err and "Thai–Lao Friendship Bridge" in err
+    assert main(["status", "Thai–Lao Friendship Bridge", "--json", "--db", demo_db]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "thai-lao-friendship-bridge"

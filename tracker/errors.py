@@ -7,6 +7,7 @@ This module imports nothing of ours. Every error the tool raises on purpose is a
     ├── ConfigError          bad configuration value (names key and file line)
     ├── GeodataError         invalid geodata file or feature (names the feature)
     ├── UnknownPlaceError    a place query matched nothing (carries suggestions)
+    │   └── AmbiguousPlaceError  it names several places (carries them)
     ├── InputError           a bad input record (names the line)
     ├── FetchError           a source could not be fetched or was not a feed
     │   └── BodyTooLargeError
@@ -49,6 +50,15 @@ class UnknownPlaceError(TrackerError):
         else:
             msg += "; `tracker status --all` lists every tracked place"
         super().__init__(msg)
+
+
+class AmbiguousPlaceError(UnknownPlaceError):
+    """A place query names several tracked places ("Friendship Bridge")."""
+
+    def __init__(self, query: str, candidates: list[str]) -> None:
+        super().__init__(query, candidates)
+        self.args = (f"{query!r} names several places: {', '.join(candidates)}; "
+                     "give one of them",)
 
 
 class InputError(TrackerError):

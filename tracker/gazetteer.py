@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from tracker.errors import GeodataError, UnknownPlaceError
+from tracker.errors import AmbiguousPlaceError, GeodataError, UnknownPlaceError
 from tracker.place_index import (
     INDEX_FORMAT,
     TRACKED_INDEX_FILE,
@@ -89,6 +89,7 @@ class Gazetteer:
         self._features: dict[str, dict[str, Any]] | None = None
         self._tree: Any = None
         self._lookup_index: dict[str, list[str]] | None = None
+        self._shared_names: dict[str, list[str]] | None = None
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -180,6 +181,10 @@ class Gazetteer:
             raise UnknownPlaceError(query)
         if query in self._by_id and self._by_id[query].get("tracked"):
             return query
+        shared = self._shared().get(key)
+        if shared is not None and len(shared) > 1:
+            raise AmbiguousPlaceError(query, [self._by_id[p]["name"] for p in shared
+                                              if p in self._by_id])
         index = self._index()
         exact = set(index.get(key) or index.get(key.replace(" ", "-")) or ())
         named = {pid for k, pids in index.items()
@@ -202,6 +207,13 @@ class Gazetteer:
         return min(ids, key=lambda i: (not self._by_id[i].get("tracked"),
                                        kind_rank.get(self._by_id[i]["kind"], 9),
                                        len(self._by_id[i]["name"])))
+
+    def _shared(self) -> dict[str, list[str]]:
+        """Names several places answer to ("friendship bridge") -> those places' ids."""
+        if self._shared_names is None:
+            self._shared_names = {key: entry["places"] for rec in self.records
+                                  for key, entry in (rec.get("shared") or {}).items()}
+        return self._shared_names
 
     def _index(self) -> dict[str, list[str]]:
         if self._lookup_index is None:
