@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.store_support import downgrade_to_version_1
 from tracker.cli import main
 from tracker.config import load_settings
 from tracker.demo import run_demo
@@ -211,12 +212,7 @@ def test_a_log_of_the_previous_schema_is_upgraded_and_read_the_same(demo_db: str
     shutil.copy(demo_db, copy)
     assert main(["status", "--json", "--db", str(copy)]) == 0
     before = capsys.readouterr().out
-    conn = sqlite3.connect(copy)
-    with conn:
-        conn.execute("DROP INDEX place_status_review")
-        conn.execute("ALTER TABLE place_status DROP COLUMN review_at")
-        conn.execute("DELETE FROM schema_migrations WHERE version > 1")
-    conn.close()
+    downgrade_to_version_1(copy)
     assert main(["status", "--json", "--db", str(copy)]) == 0  # migrates, then reads
     assert capsys.readouterr().out == before
     conn = sqlite3.connect(copy)

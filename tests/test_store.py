@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.store_support import downgrade_to_version_1
 from tracker.errors import DatabaseCorruptError, DatabaseMissingError, InputError, StoreError
 from tracker.models import (
     Article,
@@ -382,12 +383,7 @@ def test_a_version_1_database_is_upgraded_and_its_statuses_reviewed(tmp_path):
         _feed(s, [(1, "Alpha", "blocked"), (2, "Beta", "blocked")])
         rederive(s, ["pass-x"], T0 + timedelta(hours=3), RULES)
         before = s.changes()
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("DROP INDEX place_status_review")
-        conn.execute("ALTER TABLE place_status DROP COLUMN review_at")
-        conn.execute("DELETE FROM schema_migrations WHERE version > 1")
-    conn.close()
+    downgrade_to_version_1(path)
     with open_store(str(path)) as s:
         assert s.changes() == before
         assert s.due_for_review(T0 + timedelta(days=1)) == ["pass-x"]
