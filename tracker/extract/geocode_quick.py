@@ -105,25 +105,13 @@ class QuickMentions:
             last = end
             matched = text[start:end]
             # A capitalised plain name (of 4 letters or more: a short name must be in
-            # capitals, see _case_ok): made right here (inlined quick_mention: the hot loop).
+            # capitals, see _case_ok): made right here.
             if row.__class__ is tuple and len(matched) > 3 and matched.istitle() and (
                 matched.isalpha() and matched.isascii()
             ):
                 pid, name, pkind, tracked, lang, link, km, _ = row
-                mention = _new_object(Mention)
-                fields = mention.__dict__  # see quick_mention
-                fields["place_id"] = pid
-                fields["name"] = name
-                fields["kind"] = pkind
-                fields["text"] = matched
-                fields["start"] = start
-                fields["end"] = end
-                fields["tracked"] = tracked
-                fields["script"] = "Latin"
-                fields["language"] = lang
-                fields["linked_to"] = link
-                fields["distance_km"] = km
-                fields["role"] = "place"
+                mention = quick_mention(pid, name, pkind, tracked, link, km, matched, start, end,
+                                        lang)
             else:  # its own case and context rules decide: after the loop (no full path then)
                 slow = slow or []
                 slow.append((len(mentions), key, row, start, end, matched))
