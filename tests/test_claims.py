@@ -965,6 +965,57 @@ def test_rules_of_round_8(text, expected):
     assert pairs(text) == expected
 
 
+# Round 9 (blind batch 13): each row fails on the round-8 lexicon.
+ROUND9 = [
+    (
+        "Residents said people were crossing freely over the Hakari bridge on Tuesday.",
+        {("Hakari Bridge", "open")},
+    ),
+    (
+        "The Rafah crossing was effectively shut after gunmen stormed the customs hall.",
+        {("Rafah crossing", "blocked")},
+    ),
+    (
+        "Pakistani troops have held the Torkham border post since March.",
+        {("Torkham crossing", "patrolled")},
+    ),
+    ("Extra police were deployed to the Kerch bridge on Friday.", {("Kerch Bridge", "patrolled")}),
+    (
+        "Pakistan halted fruit exports through Torkham on Monday.",
+        {("Torkham crossing", "restricted")},
+    ),
+    (
+        "Georgia restored normal traffic on the Georgian Military Road on Sunday.",
+        {("Georgian Military Road", "open")},
+    ),
+    (
+        "The Rafah crossing was closed for an hour on Monday before it reopened.",
+        {("Rafah crossing", "open")},
+    ),
+    (
+        "The operator cancelled all sailings from Odesa on Sunday.",
+        {("Port of Odesa", "restricted")},
+    ),
+    (
+        "The Goris-Kapan road was reopened for one-way traffic on Monday.",
+        {("Goris–Kapan road", "restricted")},
+    ),
+    (
+        "The Kerch bridge operator, a state firm, has closed several accounts held by contractors.",
+        set(),
+    ),
+    ("Officials said the future of the Lachin road was closed to debate.", set()),
+    ("A film about the Suez Canal opened the Cairo film festival on Thursday.", set()),
+    ("Iran could blockade the Strait of Hormuz in a war, analysts said.", set()),
+    ("A blockade of the Strait of Hormuz could begin within days, analysts said.", set()),
+]
+
+
+@pytest.mark.parametrize("text, expected", ROUND9)
+def test_rules_of_round_9(text, expected):
+    assert pairs(text) == expected
+
+
 def test_blind_batches_are_well_formed():
     rows = [
         json.loads(line)
