@@ -113,7 +113,9 @@ class ClaimReader:
             in_sentence = scanner.scan(scanned, lowered, s_start, s_end)
             if not in_sentence:
                 continue
-            for c_start, c_end in split_clauses(text, s_start, s_end, lex.clause_breaks):
+            for c_start, c_end in split_clauses(
+                text, s_start, s_end, lex.clause_breaks, lex.clause_break_literals
+            ):
                 clause_targets = targets[
                     bisect_left(target_starts, c_start) : bisect_left(target_starts, c_end)
                 ]
@@ -217,7 +219,7 @@ class ClaimReader:
         if lex.zero_subject is not None:
             refs.extend(
                 _zero_subjects(
-                    text, lowered, lex.zero_subject, lex.clause_breaks, targets, sentences
+                    text, lowered, lex.zero_subject, lex, targets, sentences
                 )
             )
         probe = lex.pronoun_probe
@@ -680,7 +682,7 @@ def _zero_subjects(
     text: str,
     lowered: str,
     pattern: re.Pattern[str],
-    breaks: re.Pattern[str],
+    lex: Lexicon,
     targets: list[_Target],
     sentences: list[tuple[int, int]],
 ) -> list[_Target]:
@@ -697,7 +699,8 @@ def _zero_subjects(
         s_start, s_end = sentences[k]
         # the places the sentence can point back to: its own and those of the one before
         floor = sentences[k - 1][0] if k else s_start
-        for start, end in split_clauses(text, s_start, s_end, breaks):
+        breaks, literals = lex.clause_breaks, lex.clause_break_literals
+        for start, end in split_clauses(text, s_start, s_end, breaks, literals):
             if any(start <= t.start < end for t in targets):
                 continue
             lead = len(text[start:end]) - len(text[start:end].lstrip())

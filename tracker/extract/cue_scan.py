@@ -17,6 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 import ahocorasick
 
+try:
+    import daachorse
+except ImportError:  # optional: pyahocorasick then scans ASCII spans too, only slower
+    daachorse = None
+
 HEAD_LEN = 4  # characters of each head; longer heads mean fewer false candidates
 _MAX_HEADS = 4000  # a pattern with more literal starts than this is not prefiltered
 
@@ -88,6 +93,16 @@ def _class_chars(items: Iterable) -> list[str] | None:
     return sorted(chars) if len(chars) <= 12 else None
 
 
+# A trie node keeps its children in insertion order and finds a letter by scanning them:
+# heads go in with frequent letters first, so that most steps find theirs early (the same
+# matches, in the same order; see tracker.extract.automaton).
+_FREQUENT = {c: i for i, c in enumerate(" etaoinshrdlcumwfgypbvkjxqz")}
+
+
+def _letter_ranks(key: str) -> list[int]:
+    return [_FREQUENT.get(c, 100 + ord(c)) for c in key]
+
+
 class CueScanner:
     """Finds the same matches as ``regex.finditer`` but tries the regex only where one of
     its literal heads starts a word.
@@ -112,6 +127,9 @@ class CueScanner:
         self.parts = parts
         self.caseless = caseless
         self.automaton: ahocorasick.Automaton | None = None
+        # daachorse's search of the ASCII heads and the head cells it reports by index
+        self._fast: Callable[[bytes], list[tuple[int, int, int]]] | None = None
+        self._fast_cells: list[list] = []
         # owners -> (the match function, whether it reads ``lowered``)
         self._matchers: dict[tuple[int, ...], tuple[Callable[..., re.Match[str] | None], bool]] = {}
         try:
@@ -123,53 +141,113 @@ class CueScanner:
             except ValueError:
                 return  # no prefilter: a plain finditer
         auto = ahocorasick.Automaton()
-        for h, value in values.items():
-            auto.add_word(h, value)
+        # Heads with the same owners share one cell [owners, their matcher or None]: the
+        # matcher is found there, not by hashing the owners tuple at every candidate.
+        cells: dict[tuple[int, ...], list] = {}
+        for h in sorted(values, key=_letter_ranks):
+            head, owners = values[h]
+            auto.add_word(h, (len(head), cells.setdefault(owners, [owners, None])))
         auto.make_automaton()
         self.automaton = auto
+        # An ASCII span can hold only the ASCII heads: daachorse's double-array trie finds
+        # them faster than pyahocorasick's, whose steps scan a node's children.
+        ascii_heads = [h for h in values if h.isascii()]
+        self._fast_cells = [cells[values[h][1]] for h in ascii_heads]
+        if daachorse is not None and ascii_heads:
+            trie = daachorse.DoubleArrayAhoCorasick([h.encode("ascii") for h in ascii_heads])
+            self._fast = trie.find_overlapping
 
     def scan(
         self, text: str, lowered: str, start: int, end: int, endpos: int | None = None
     ) -> list[re.Match[str]]:
         """Matches starting in ``text[start:end]`` (each may run on to ``endpos``, by
         default the end of the text); ``lowered`` is ``text.lower()``."""
-        return list(self._matches(text, lowered, start, end, endpos))
+        return self._matches(text, lowered, start, end, endpos, False)
 
     def search(
         self, text: str, lowered: str, start: int, end: int, endpos: int | None = None
     ) -> re.Match[str] | None:
         """The first match of ``scan``: ``regex.search(text, start, endpos)`` when the
         match starts before ``end``."""
-        return next(self._matches(text, lowered, start, end, endpos), None)
+        found = self._matches(text, lowered, start, end, endpos, True)
+        return found[0] if found else None
 
     def _matches(
-        self, text: str, lowered: str, start: int, end: int, endpos: int | None
-    ) -> Iterator[re.Match[str]]:
+        self, text: str, lowered: str, start: int, end: int, endpos: int | None, first: bool
+    ) -> list[re.Match[str]]:
+        """The matches of ``scan`` (only the first with ``first``). A plain function, not
+        a generator: it runs tens of times per article, most often on no candidate."""
         stop = len(text) if endpos is None else endpos
-        if self.automaton is None or len(lowered) != len(text):
-            yield from (m for m in self.regex.finditer(text, start, stop) if m.start() < end)
-            return
-        starts: dict[int, tuple[int, ...]] = {}  # start -> the parts to try, in order
+        auto = self.automaton
+        if auto is None or len(lowered) != len(text):
+            found = []
+            for m in self.regex.finditer(text, start, stop):
+                if m.start() >= end:
+                    break  # finditer goes left to right: no later match starts before end
+                found.append(m)
+                if first:
+                    break
+            return found
         # a cue that starts near ``end`` may have its head run past it
+        cands: list[tuple[int, list]] = []  # (start, cell of the parts to try there)
+        ordered = True
+        last_s = -1
         reach = min(stop, end + HEAD_LEN - 1)
-        for last, (head, owners) in self.automaton.iter(lowered, start, reach):
-            s = last - len(head) + 1
-            if s >= end:
-                continue
-            if s == 0 or not (lowered[s - 1].isalnum() or lowered[s - 1] == "_"):
-                prev = starts.get(s)
-                # several heads can start at one place ("clo", "clos"): try all their parts
-                starts[s] = owners if prev is None else tuple(sorted({*prev, *owners}))
+        span = lowered[start:reach] if self._fast is not None else ""
+        if span and span.isascii():
+            cells = self._fast_cells
+            for first_at, _, k in self._fast(span.encode("ascii")):  # type: ignore[misc]
+                s = start + first_at
+                if s >= end or (s and (lowered[s - 1].isalnum() or lowered[s - 1] == "_")):
+                    continue
+                if s <= last_s:
+                    ordered = False
+                last_s = s
+                cands.append((s, cells[k]))
+        else:
+            for last, (size, cell) in auto.iter(lowered, start, reach):
+                s = last - size + 1
+                if s >= end or (s and (lowered[s - 1].isalnum() or lowered[s - 1] == "_")):
+                    continue
+                if s <= last_s:
+                    ordered = False
+                last_s = s
+                cands.append((s, cell))
+        if not cands:
+            return []
+        if not ordered:
+            cands = self._merged(cands)
+        found = []
         pos = start
-        for s in sorted(starts):
+        for s, cell in cands:
             if s < pos:
                 continue
-            match, on_lowered = self._joined(starts[s])  # () without parts: the whole regex
+            match, on_lowered = cell[1] or self._fill(cell)
             m = match(lowered if on_lowered else text, s, stop)
             if m:
-                yield m
+                if first:
+                    return [m]
+                found.append(m)
                 pos = max(m.end(), s + 1)
+        return found
 
+    def _merged(self, cands: list[tuple[int, list]]) -> list[tuple[int, list]]:
+        """Candidates in start order, one per start: several heads can start at one place
+        ("clo", "clos"), and then all their parts are tried, in their order (the automaton
+        reports heads by their end, not their start)."""
+        merged: dict[int, set[int]] = {}
+        for s, cell in cands:
+            merged.setdefault(s, set()).update(cell[0])
+        out = []
+        for s in sorted(merged):
+            owners = tuple(sorted(merged[s]))
+            out.append((s, [owners, self._joined(owners)]))
+        return out
+
+    def _fill(self, cell: list) -> tuple[Callable[..., re.Match[str] | None], bool]:
+        """The matcher of a head cell, made on first use."""
+        cell[1] = self._joined(cell[0])
+        return cell[1]
 
     def _joined(
         self, owners: tuple[int, ...]
@@ -264,11 +342,11 @@ class GatedPattern:
         return self._lowered_hit(string[pos:endpos].lower())
 
     def _lowered_hit(self, span: str) -> bool:
-        for last, head in self.automaton.iter(span):
-            s = last - len(head) + 1
+        for last, size in self.automaton.iter(span):
+            s = last - size
             # the span's first character counts as a word start: a sliced span may
             # start inside a word, and the regex sees no word before it
-            if s == 0 or not (span[s - 1].isalnum() or span[s - 1] == "_"):
+            if s < 0 or not (span[s].isalnum() or span[s] == "_"):
                 return True
         return False
 
@@ -314,7 +392,151 @@ def gated(regex: re.Pattern[str]) -> re.Pattern[str] | GatedPattern:
     if "" in words or any(not w[0].isalnum() for w in words):
         return regex
     auto = ahocorasick.Automaton()
-    for w in words:
-        auto.add_word(w, w)
+    for w in sorted(words, key=_letter_ranks):
+        auto.add_word(w, len(w))  # the value: where a hit starts, counted from its end
     auto.make_automaton()
     return GatedPattern(regex, auto)
+
+
+_CATEGORY_CLASS = {
+    sre_c.CATEGORY_SPACE: r"\s",
+    sre_c.CATEGORY_NOT_SPACE: r"\S",
+    sre_c.CATEGORY_DIGIT: r"\d",
+    sre_c.CATEGORY_NOT_DIGIT: r"\D",
+    sre_c.CATEGORY_WORD: r"\w",
+    sre_c.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def _first_chars(items: list) -> tuple[list[str], bool] | None:
+    """The class items (regex syntax) of every character a match of ``items`` can start
+    with, and whether it can match the empty string; None when not known."""
+    out: list[str] = []
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            return [*out, re.escape(chr(av))], False
+        if op is sre_c.IN:
+            for iop, iav in av:
+                if iop is sre_c.LITERAL:
+                    out.append(re.escape(chr(iav)))
+                elif iop is sre_c.RANGE:
+                    out.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+                elif iop is sre_c.CATEGORY and iav in _CATEGORY_CLASS:
+                    out.append(_CATEGORY_CLASS[iav])
+                else:
+                    return None  # a negated class or an unknown item
+            return out, False
+        if op is sre_c.SUBPATTERN and (av[1] or av[2]):
+            return None  # local flags ("(?-i:...)") may make the gate stricter
+        if op is sre_c.SUBPATTERN or op is sre_c.BRANCH:
+            alternatives = [av[-1]] if op is sre_c.SUBPATTERN else av[1]
+            nullable = False
+            for alt in alternatives:
+                first = _first_chars(list(alt))
+                if first is None:
+                    return None
+                out += first[0]
+                nullable = nullable or first[1]
+            if not nullable:
+                return out, False
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
+            first = _first_chars(list(av[2]))
+            if first is None:
+                return None
+            out += first[0]
+            if av[0] > 0 and not first[1]:
+                return out, False
+        elif op not in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            return None  # zero-width items constrain a match but consume nothing
+    return out, True
+
+
+def first_char_gated(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """``regex`` behind a lookahead of the characters its matches can start with: the same
+    matches, but the engine skips the positions no match can start at (Python's regex
+    engine does so by itself only for a literal or a class at the very start)."""
+    try:
+        first = _first_chars(list(sre_p.parse(regex.pattern, regex.flags)))
+    except (re.error, RecursionError):
+        return regex
+    if first is None or first[1] or not first[0]:
+        return regex  # unknown, or the regex can match the empty string
+    gate = "".join(dict.fromkeys(first[0]))
+    try:
+        return re.compile(f"(?=[{gate}])(?:{regex.pattern})", regex.flags)
+    except re.error:  # e.g. global inline flags, which must open a pattern
+        return regex
+
+
+# Characters that IGNORECASE matches to an ASCII letter although their lower case is not
+# that letter (long s, dotless i, dotted capital I, Kelvin sign): a span holding one is not
+# prefiltered by substrings.
+_ASCII_FOLDS = "\u017f\u0131\u0130\u212a"
+
+
+def required_literals(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case strings of which every match of ``regex`` contains at least one, or None
+    when that is not known (or a literal has a case that is not plain ASCII)."""
+    try:
+        found = _required(list(sre_p.parse(regex.pattern, regex.flags)))
+    except (re.error, RecursionError):
+        return None
+    plain = all(lit and (lit.isascii() or lit.lower() == lit.upper()) for lit in found or ())
+    if not found or not plain:
+        return None
+    return tuple(sorted({lit.lower() for lit in found}))
+
+
+def _required(items: list) -> set[str] | None:
+    """The best literal set of a sequence: a literal run, or one item's set."""
+    best: set[str] | None = None
+    run = ""
+    for op, av in [*items, (None, None)]:
+        if op is sre_c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            best = _better(best, {run})
+            run = ""
+        if op is None:
+            break
+        best = _better(best, _required_item(op, av))
+    return best
+
+
+def _required_item(op: object, av: object) -> set[str] | None:
+    if op is sre_c.IN:
+        chars = [chr(i) for o, i in av if o is sre_c.LITERAL]  # type: ignore[union-attr]
+        return set(chars) if len(chars) == len(av) else None  # type: ignore[arg-type]
+    if op is sre_c.SUBPATTERN:
+        return None if av[1] or av[2] else _required(list(av[-1]))  # type: ignore[index]
+    if op is sre_c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:  # type: ignore[index]
+            sub = _required(list(alt))
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
+        return _required(list(av[2]))  # type: ignore[index]
+    return None  # zero-width, a category, any character: nothing required
+
+
+def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+    """The more selective of two literal sets (its shortest literal is longer)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if min(map(len, b)) > min(map(len, a)) else a
+
+
+def may_contain(span: str, literals: tuple[str, ...] | None) -> bool:
+    """False only when ``span`` holds none of ``literals`` (see required_literals)."""
+    if literals is None:
+        return True
+    low = span.lower()
+    if len(low) != len(span) or any(c in span for c in _ASCII_FOLDS):
+        return True
+    return any(lit in low for lit in literals)

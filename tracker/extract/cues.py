@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracker.errors import InputError
-from tracker.extract.cue_scan import GatedPattern, gated
+from tracker.extract.cue_scan import GatedPattern, first_char_gated, gated, required_literals
 from tracker.models import Status
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -100,6 +100,9 @@ class Lexicon:
     adjective_endings: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # Locative prepositions that may follow a speaker ("officials at the crossing said").
     speaker_locatives: frozenset[str] = frozenset()
+    # Strings every clause break contains (None: not known): a sentence without any is
+    # one clause (see cue_scan.required_literals).
+    clause_break_literals: tuple[str, ...] | None = None
 
     def cue_at(self, match: re.Match[str]) -> Cue:
         """The cue whose group matched."""
@@ -221,7 +224,7 @@ def _compile(lang: str, data: dict) -> Lexicon:
         cues=tuple(cues),
         cue_re=cue_re,
         abbreviations=frozenset(a.lower() for a in data.get("abbreviations", ())),
-        clause_breaks=re.compile(data.get("clause_breaks", ";"), FLAGS),
+        clause_breaks=first_char_gated(re.compile(data.get("clause_breaks", ";"), FLAGS)),
         words=words,
         windows=windows,
         max_gap=int(words_raw.get("max_gap", 12)),
@@ -276,6 +279,7 @@ def _compile(lang: str, data: dict) -> Lexicon:
             for gender, pairs in att.get("nominative", {}).get("adjectives", {}).items()
         },
         speaker_locatives=_lowered(att, "speaker_locatives"),
+        clause_break_literals=required_literals(re.compile(data.get("clause_breaks", ";"), FLAGS)),
     )
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from tracker.extract.cue_scan import may_contain
+
 # A candidate end: terminal punctuation, closing quotes/brackets, then space and a
 # sentence start (capital letter, digit, quote), or a line break.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[^\W_a-z])|\n\s*\n|\n(?=\s*\S)")
+# Every boundary starts with one of these: finding them first lets the boundary regex run
+# only there (Python's engine would try its alternation at every character).
+_BOUNDARY_START = re.compile(r"[.!?…\n]")
 _LOOKBACK = 64
 _CLOSERS = "\"'”’»)]"
 
@@ -34,7 +39,7 @@ def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tupl
     """Sentence spans ``(start, end)`` covering the text, trailing space trimmed."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _BOUNDARY.finditer(text):
+    for m in _boundaries(text):
         if m.group().strip() and text[m.start()] == ".":
             # Only the tail of the sentence can hold its last word: a search from the
             # sentence start would make splitting quadratic in sentence length.
@@ -51,6 +56,19 @@ def split_sentences(text: str, abbreviations: Collection[str] = ()) -> list[tupl
     return spans
 
 
+def _boundaries(text: str) -> list[re.Match[str]]:
+    """``_BOUNDARY.finditer(text)``, tried only where a boundary can start."""
+    found = []
+    pos = 0
+    match = _BOUNDARY.match
+    for c in _BOUNDARY_START.finditer(text):
+        at = c.start()
+        if at >= pos and (m := match(text, at)):
+            found.append(m)
+            pos = m.end()  # boundaries are never empty
+    return found
+
+
 def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -61,9 +79,17 @@ def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> No
 
 
 def split_clauses(
-    text: str, start: int, end: int, breaks: re.Pattern[str]
+    text: str,
+    start: int,
+    end: int,
+    breaks: re.Pattern[str],
+    literals: tuple[str, ...] | None = None,
 ) -> list[tuple[int, int]]:
-    """Clause spans inside the sentence ``text[start:end]``, split at ``breaks``."""
+    """Clause spans inside the sentence ``text[start:end]``, split at ``breaks``; a
+    sentence without any of ``literals`` (strings every break contains, see
+    cue_scan.required_literals) is one clause without running the regex."""
+    if not may_contain(text[start:end], literals):
+        return [(start, end)]
     spans = []
     pos = start
     for m in breaks.finditer(text, start, end):
