@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracker.errors import InputError
-from tracker.extract.cue_scan import GatedPattern, first_char_gated, gated, required_literals
+from tracker.extract.cue_scan import GatedPattern, gated
+from tracker.extract.pattern_facts import first_char_gated, required_literals
 from tracker.models import Status
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -101,7 +102,7 @@ class Lexicon:
     # Locative prepositions that may follow a speaker ("officials at the crossing said").
     speaker_locatives: frozenset[str] = frozenset()
     # Strings every clause break contains (None: not known): a sentence without any is
-    # one clause (see cue_scan.required_literals).
+    # one clause (see pattern_facts.required_literals).
     clause_break_literals: tuple[str, ...] | None = None
 
     def cue_at(self, match: re.Match[str]) -> Cue:

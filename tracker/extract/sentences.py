@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from tracker.extract.cue_scan import may_contain
+from tracker.extract.pattern_facts import may_contain
 
 # A candidate end: terminal punctuation, closing quotes/brackets, then space and a
 # sentence start (capital letter, digit, quote), or a line break.
@@ -87,7 +87,7 @@ def split_clauses(
 ) -> list[tuple[int, int]]:
     """Clause spans inside the sentence ``text[start:end]``, split at ``breaks``; a
     sentence without any of ``literals`` (strings every break contains, see
-    cue_scan.required_literals) is one clause without running the regex."""
+    pattern_facts.required_literals) is one clause without running the regex."""
     if not may_contain(text[start:end], literals):
         return [(start, end)]
     spans = []
