@@ -103,17 +103,6 @@ def test_tracker_db_environment_variable_selects_the_database(demo_db) -> None:
     assert json.loads(proc.stdout)["id"] == "rafah-crossing"
 
 
-def test_status_path_imports_no_heavy_module(demo_db) -> None:
-    code = (f"import sys; from tracker.cli import main; main(['status', '--db', {demo_db!r}]); "
-            "heavy = [m for m in ('geopandas', 'folium', 'shapely', 'pyproj', 'httpx', "
-            "'trafilatura', 'procrastinate', 'apscheduler') if m in sys.modules]; "
-            "print('HEAVY', heavy)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
-
-
 def test_every_command_has_help() -> None:
     from tracker.cli import build_parser
 

@@ -123,11 +123,14 @@ def test_stored_times_read_back_as_isoformat(dt: datetime) -> None:
     assert _iso(None) is None and _iso("") is None
 
 
-def test_status_imports_neither_models_nor_the_store_classes(demo_db: str) -> None:
+def test_status_imports_neither_heavy_libraries_nor_models_nor_store_classes(demo_db: str) -> None:
+    """`tracker status` starts fast: no geospatial, HTTP or queue library, and not even the
+    models, the store classes or the standard modules they would pull in."""
+    avoided = ("geopandas", "folium", "shapely", "pyproj", "httpx", "trafilatura",
+               "procrastinate", "apscheduler", "dataclasses", "tracker.models",
+               "tracker.gazetteer", "tracker.store.sql", "pathlib", "shutil", "typing")
     code = (f"import sys; from tracker.cli import main; main(['status', '--db', {demo_db!r}]); "
-            "print('LOADED', sorted(m for m in ('dataclasses', 'tracker.models', "
-            "'tracker.gazetteer', 'tracker.store.sql', 'pathlib', 'shutil', 'typing') "
-            "if m in sys.modules))")
+            f"print('LOADED', sorted(m for m in {avoided!r} if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
