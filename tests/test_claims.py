@@ -1016,6 +1016,59 @@ def test_rules_of_round_9(text, expected):
     assert pairs(text) == expected
 
 
+# Round 11 (blind batch 14): each row fails on the round-9 lexicon.
+ROUND11 = [
+    (
+        "The Rafah crossing, closed since Friday, was repaired on Monday, allowing cars to "
+        "cross again.",
+        {("Rafah crossing", "open")},
+    ),
+    (
+        "The Rafah crossing had been closed since Friday, and cars began crossing again on Monday.",
+        {("Rafah crossing", "open")},
+    ),
+    ("The Lachin corridor remains suspended, officials said.", {("Lachin Corridor", "closed")}),
+    (
+        "Officials said the Rafah crossing was still impassable after an airstrike hit the road.",
+        {("Rafah crossing", "blocked")},
+    ),
+    (
+        "Ships are transiting the Suez Canal only in daylight hours after a buoy was damaged.",
+        {("Suez Canal", "restricted")},
+    ),
+    (
+        "UN OCHA said the Rafah crossing has been closed since Monday and that 140 trucks "
+        "loaded with flour are waiting nearby.",
+        {("Rafah crossing", "closed")},
+    ),
+    (
+        "The Rafah crossing remains shut, with troops of the army's 8th division deployed "
+        "around it.",
+        {("Rafah crossing", "closed"), ("Rafah crossing", "patrolled")},
+    ),
+    ("Shares in the operator of the Kerch bridge closed 2% higher on Thursday.", set()),
+]
+
+
+@pytest.mark.parametrize("text, expected", ROUND11)
+def test_rules_of_round_11(text, expected):
+    assert pairs(text) == expected
+
+
+# Guards of round 11's rules: what they must leave alone.
+ROUND11_GUARDS = [
+    ("Talks on the Lachin corridor remain suspended.", set()),
+    ("Talks on reopening the Lachin corridor remain suspended.", {("Lachin Corridor", "closed")}),
+    ("Ferry services to Odesa remain suspended.", {("Port of Odesa", "restricted")}),
+    ("The Kerch bridge closed to trucks at 6 pm on Friday.", {("Kerch Bridge", "restricted")}),
+]
+
+
+@pytest.mark.parametrize("text, expected", ROUND11_GUARDS)
+def test_round_11_guards(text, expected):
+    assert pairs(text) == expected
+
+
 def test_blind_batches_are_well_formed():
     rows = [
         json.loads(line)
