@@ -1069,6 +1069,59 @@ def test_round_11_guards(text, expected):
     assert pairs(text) == expected
 
 
+# A place-less conjunct far after its clause's place (", and traffic has since resumed")
+# speaks of that place; a change of state in it replaces the earlier status. Each row
+# fails on the round-11 reader.
+ZERO_CONJUNCTS = [
+    (
+        "Georgia closed the Upper Lars checkpoint on Monday after a landslide buried the "
+        "approach road near the village, and traffic has since resumed.",
+        {("Upper Lars crossing", "open")},
+    ),
+    (
+        "Pakistani officials shut the Torkham crossing on Tuesday after guards on both sides "
+        "exchanged fire near the gate, adding that operations resumed on Friday.",
+        {("Torkham crossing", "open")},
+    ),
+    (
+        "Russian authorities closed the Kerch bridge early on Saturday after an air-raid "
+        "alert sounded in the area, but cars were crossing again by noon.",
+        {("Kerch Bridge", "open")},
+    ),
+    (
+        "Egyptian officials said the Rafah crossing had been closed for most of the week after "
+        "shelling nearby on Sunday, and that trucks were crossing again on Thursday.",
+        {("Rafah crossing", "open")},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", ZERO_CONJUNCTS)
+def test_zero_subject_conjuncts(text, expected):
+    assert pairs(text) == expected
+
+
+# What the conjunct rule must leave alone: a conjunct naming its own place, a traffic word
+# without a status, and traffic bound for a place that is only its destination.
+ZERO_CONJUNCT_GUARDS = [
+    (
+        "Activists blocked the Hakari bridge on Monday morning after a dispute over the "
+        "tolls, and traffic on the Goris-Kapan road was reopened by noon.",
+        {("Hakari Bridge", "blocked"), ("Goris–Kapan road", "open")},
+    ),
+    (
+        "Protesters have blocked the Lachin corridor since Monday in a dispute over mining "
+        "rights, and cars queued for hours in the heat.",
+        {("Lachin Corridor", "blocked")},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", ZERO_CONJUNCT_GUARDS)
+def test_zero_subject_conjunct_guards(text, expected):
+    assert pairs(text) == expected
+
+
 def test_blind_batches_are_well_formed():
     rows = [
         json.loads(line)

@@ -687,8 +687,10 @@ def _zero_subjects(
     sentences: list[tuple[int, int]],
 ) -> list[_Target]:
     """ "Traffic resumed at noon.": a sentence without a place that opens with a traffic
-    word speaks of the last place of the sentence right before it."""
+    word speaks of the last place of the sentence right before it; so does a place-less
+    conjunct (", and traffic has since resumed") of the last place before it."""
     refs: list[_Target] = []
+    conjunct_lead = lex.words.get("zero_subject_lead")
     hits = scanner_for(pattern, caseless=True).scan(text, lowered, targets[0].end, len(text))
     seen: set[int] = set()
     for hit in hits:  # usually none: only sentences with a traffic word are split
@@ -702,6 +704,12 @@ def _zero_subjects(
         breaks, literals = lex.clause_breaks, lex.clause_break_literals
         for start, end in split_clauses(text, s_start, s_end, breaks, literals):
             if any(start <= t.start < end for t in targets):
+                if conjunct_lead is not None:
+                    refs.extend(
+                        _zero_conjuncts(
+                            text, pattern, conjunct_lead, lex, targets, s_start, start, end
+                        )
+                    )
                 continue
             lead = len(text[start:end]) - len(text[start:end].lstrip())
             m = pattern.match(text, start + lead, end)
@@ -709,6 +717,43 @@ def _zero_subjects(
             if m and before:
                 t = before[-1]
                 refs.append(_Target(m.start(), m.end(), t.place_id, t.name, t.kind, 0.7))
+    return refs
+
+
+def _zero_conjuncts(
+    text: str,
+    pattern: re.Pattern[str],
+    lead: re.Pattern[str] | GatedPattern,
+    lex: Lexicon,
+    targets: list[_Target],
+    s_start: int,
+    start: int,
+    end: int,
+) -> list[_Target]:
+    """ "X was shut after a fire, and traffic has since resumed": each conjunct of a clause
+    that names no place and opens with a traffic word speaks of the last place before it
+    in the sentence (the subject of a far earlier conjunct, out of a cue's reach)."""
+    refs: list[_Target] = []
+    dest = lex.words.get("destination")
+    leads = list(lead.finditer(text, start, end))
+    for k, ld in enumerate(leads):
+        stop = leads[k + 1].start() if k + 1 < len(leads) else end
+        if any(ld.end() <= t.start < stop for t in targets):
+            continue
+        m = pattern.match(text, ld.end(), stop)
+        if m is None:
+            continue
+        # an end point ("trucks heading for X") is not what the traffic word stands for
+        t = next(
+            (
+                t
+                for t in reversed(targets)
+                if s_start <= t.start < ld.start() and not _is_destination(text, t.start, dest, lex)
+            ),
+            None,
+        )
+        if t is not None:
+            refs.append(_Target(m.start(), m.end(), t.place_id, t.name, t.kind, 0.7))
     return refs
 
 
