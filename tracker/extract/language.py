@@ -9,16 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-# (first code point, last code point, script)
-_SCRIPTS = (
-    (0x0041, 0x024F, "Latin"),
-    (0x0370, 0x03FF, "Greek"),
-    (0x0400, 0x052F, "Cyrillic"),
-    (0x0530, 0x058F, "Armenian"),
-    (0x0590, 0x05FF, "Hebrew"),
-    (0x0600, 0x06FF, "Arabic"),
-    (0x10A0, 0x10FF, "Georgian"),
-)
+from tracker.extract.text import script_of
+
 _LANGUAGE_OF_SCRIPT = {"Latin": "en", "Greek": "el", "Cyrillic": "ru", "Armenian": "hy",
                        "Hebrew": "he", "Arabic": "ar", "Georgian": "ka"}
 _UKRAINIAN_LETTERS = frozenset("іїєґІЇЄҐ")
@@ -31,8 +23,7 @@ def guess_language(text: str) -> str:
     counts: Counter[str] = Counter()
     for ch in sample:
         if ch.isalpha():
-            code = ord(ch)
-            counts[next((s for low, high, s in _SCRIPTS if low <= code <= high), "Other")] += 1
+            counts[script_of(ch)] += 1  # the folding module's one table of scripts
     if not counts:
         return "en"
     script = counts.most_common(1)[0][0]
